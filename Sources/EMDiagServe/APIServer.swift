@@ -199,7 +199,8 @@ private struct Responder: Sendable {
                 response = .status(500, reason: "InternalError", message: "\(error)")
             }
         }
-        logger.debug("\(request.method) \(head.uri) -> \(response.status)", metadata: fault.map { ["fault": "rule \($0.rule)"] } ?? [:])
+        let faultNote = fault.map { " (fault rule \($0.rule))" } ?? ""
+        logger.debug("\(request.method) \(head.uri) -> \(response.status)\(faultNote)")
 
         let keepAlive = head.isKeepAlive
         var headers = HTTPHeaders([("Content-Type", response.contentType), ("Cache-Control", "no-cache, private")])

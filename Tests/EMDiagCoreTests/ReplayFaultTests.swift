@@ -73,7 +73,10 @@ import Testing
         #expect(oneSegment.firstMatch(in: path, range: NSRange(path.startIndex..., in: path)) != nil)
         let deeper = "/api/v1/namespaces/em/x/pods/governance-0/log"
         #expect(oneSegment.firstMatch(in: deeper, range: NSRange(deeper.startIndex..., in: deeper)) == nil)
-        #expect(FaultRule.regex(fromGlob: "/a.b/**") == "^/a\\.b/.*$")
+        let anyDepth = try NSRegularExpression(pattern: FaultRule.regex(fromGlob: "/a.b/**"))
+        let matches = { (path: String) in anyDepth.firstMatch(in: path, range: NSRange(path.startIndex..., in: path)) != nil }
+        #expect(matches("/a.b/x/y/z"))
+        #expect(!matches("/aXb/x"))
     }
 
     @Test func injectedStatusIsAKubernetesStatus() throws {

@@ -27,7 +27,8 @@ import Testing
         let visible = columns.filter { $0["priority"]?.int == 0 }.compactMap { $0["name"]?.string }
         #expect(visible == ["Name", "Ready", "Status", "Restarts", "Age"])
         #expect(columns.first?["format"]?.string == "name")
-        #expect(columns.filter { $0["priority"]?.int == 1 }.compactMap { $0["name"]?.string }.contains("Node"))
+        let wide = columns.filter { $0["priority"]?.int == 1 }.compactMap { $0["name"]?.string }
+        #expect(wide.contains("Node"))
     }
 
     @Test(arguments: [
@@ -88,11 +89,13 @@ import Testing
         #expect(list["kind"]?.string == "PodList")
     }
 
-    @Test(arguments: [
-        (0.0, "0s"), (-1.5, "0s"), (-5.0, "<invalid>"), (119.0, "119s"), (120.0, "2m"), (150.0, "2m30s"), (600.0, "10m"),
-        (3 * 3600.0, "3h"), (3 * 3600.0 + 60, "3h1m"), (10 * 3600.0, "10h"), (50 * 3600.0, "2d2h"), (48 * 3600.0, "2d"),
-        (10 * 86400.0, "10d"), (800 * 86400.0, "2y70d"), (3650 * 86400.0, "10y"),
-    ])
+    static let durations: [(Double, String)] = [
+        (0, "0s"), (-1.5, "0s"), (-5, "<invalid>"), (119, "119s"), (120, "2m"), (150, "2m30s"), (600, "10m"),
+        (10_800, "3h"), (10_860, "3h1m"), (36_000, "10h"), (180_000, "2d2h"), (172_800, "2d"),
+        (864_000, "10d"), (69_120_000, "2y70d"), (315_360_000, "10y"),
+    ]
+
+    @Test(arguments: durations)
     func humanDurationMatchesApimachinery(seconds: Double, expected: String) {
         #expect(HumanDuration.format(seconds) == expected)
     }

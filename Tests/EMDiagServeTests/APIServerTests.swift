@@ -80,7 +80,7 @@ import FoundationNetworking
     }
 
     @Test(.timeLimit(.minutes(1))) func latencyDelaysOnlyMatchingRequests() async throws {
-        let plan = FaultPlan(rules: [FaultRule(path: "^/version$", latencyMs: 1500, times: 1)])
+        let plan = FaultPlan(rules: [FaultRule(path: "^/version$", times: 1, latencyMs: 1500)])
         try await ServeTestSupport.withServer(faults: plan) { server, _ in
             let slow = try await ServeTestSupport.curl(["-o", "/dev/null", "-w", "%{time_total}", server.url + "/version"])
             #expect((Double(slow.text) ?? 0) >= 1.5)

@@ -147,9 +147,9 @@ package struct FaultPlan: Sendable, Equatable, Decodable {
         do {
             plan = try YAMLDecoder().decode(FaultPlan.self, from: text)
         } catch let DecodingError.dataCorrupted(context) {
-            throw FaultPlanError(file: file, message: "\(Self.where(context.codingPath))\(context.debugDescription)")
+            throw FaultPlanError(file: file, message: "\(Self.location(context.codingPath))\(context.debugDescription)")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            throw FaultPlanError(file: file, message: "\(Self.where(context.codingPath))\(context.debugDescription)")
+            throw FaultPlanError(file: file, message: "\(Self.location(context.codingPath))\(context.debugDescription)")
         } catch {
             throw FaultPlanError(file: file, message: "not a list of fault rules: \(error)")
         }
@@ -162,7 +162,7 @@ package struct FaultPlan: Sendable, Equatable, Decodable {
         return plan
     }
 
-    private static func `where`(_ path: [any CodingKey]) -> String {
+    private static func location(_ path: [any CodingKey]) -> String {
         let rule = path.first { $0.intValue != nil }?.intValue.map { "rule \($0 + 1): " } ?? ""
         let key = path.last.flatMap { $0.intValue == nil ? "\($0.stringValue): " : nil } ?? ""
         return rule + key

@@ -42,7 +42,7 @@ package struct LabelSelector: Sendable, Equatable {
             switch r.op {
             case .equals: return value == r.values.first
             case .notEquals: return value != r.values.first
-            case .isIn: return value.map(r.values.contains) ?? false
+            case .isIn: return value.map { r.values.contains($0) } ?? false
             case .notIn: return value.map { !r.values.contains($0) } ?? true
             case .exists: return value != nil
             case .doesNotExist: return value == nil
