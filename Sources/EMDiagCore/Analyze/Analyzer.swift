@@ -20,10 +20,22 @@ package struct Analyzer: Sendable {
         self.referenceTime = referenceTime
     }
 
+    /// The outcome of an analysis: the ranked findings and every rule that matched (also those whose findings a
+    /// more specific rule suppressed).
+    package struct Analysis: Sendable {
+        package var findings: [Finding]
+        package var matchedRules: Set<String>
+    }
+
     /// Analyzes `bundle`.
     /// - Returns: findings ranked root cause first (see `RootCauseRanker`).
     /// - Throws: `PortableRegex.SyntaxError` only if a pattern that passed the linter is refused by `regcomp`.
     package func analyze(_ bundle: BundleDirectory) async throws -> [Finding] {
+        try await analysis(bundle).findings
+    }
+
+    /// Analyzes `bundle`, also reporting which rules matched before ranking.
+    package func analysis(_ bundle: BundleDirectory) async throws -> Analysis {
         let snapshot = ClusterSnapshot(bundle: bundle, components: catalog.components, referenceTime: referenceTime)
         let logHits = try await scanLogs(snapshot)
         let evaluator = ConditionEvaluator(snapshot: snapshot)
@@ -43,7 +55,8 @@ package struct Analyzer: Sendable {
                 drafts.append(draft(rule, hits, snapshot))
             }
         }
-        return RootCauseRanker(rules: catalog.rules, snapshot: snapshot).rank(drafts)
+        let findings = RootCauseRanker(rules: catalog.rules, snapshot: snapshot).rank(drafts)
+        return Analysis(findings: findings, matchedRules: Set(drafts.map(\.rule.id)))
     }
 
     func draft(_ rule: Rule, _ hits: [Hit], _ snapshot: ClusterSnapshot) -> RankedFinding {

@@ -264,8 +264,10 @@ struct ConditionEvaluator {
         let listed = Set(all.compactMap(\.namespace) + snapshot.namespaces.filter {
             snapshot.bundle.exists(BundleLayout.listPath(.secrets, namespace: $0))
         })
-        let found = all.filter { $0.json[path: "metadata.name"]?.string == name && (namespace.map { n in n == $0.namespace } ?? true) }
-        return (found, listed.filter { namespace.map { n in n == $0 } ?? true }.sorted())
+        let found = all.filter { item in
+            item.json[path: "metadata.name"]?.string == name && (namespace.map { $0 == item.namespace } ?? true)
+        }
+        return (found, listed.filter { ns in namespace.map { $0 == ns } ?? true }.sorted())
     }
 
     static func facts(_ secret: JSONValue, key: String) -> SecretValueFacts? {

@@ -62,7 +62,7 @@ private struct Translator {
     var groupCount = 0
     var depth = 0
     /// Literal bookkeeping for the top-level branch being read.
-    var run = ""
+    var currentRun = ""
     var best = ""
     var branchLiterals: [String] = []
     /// The last atom was a single literal character at depth 0 (so a quantifier can take it back).
@@ -111,7 +111,7 @@ private struct Translator {
     mutating func literal(_ c: Character, ere: String) {
         out += ere
         if depth == 0 {
-            run.append(c)
+            currentRun.append(c)
             lastLiteral = c
         } else {
             lastLiteral = nil
@@ -120,8 +120,8 @@ private struct Translator {
 
     /// Ends the current literal run, keeping it when it is the longest of the branch so far.
     mutating func breakRun() {
-        if run.count > best.count { best = run }
-        run = ""
+        if currentRun.count > best.count { best = currentRun }
+        currentRun = ""
         lastLiteral = nil
     }
 
@@ -157,8 +157,8 @@ private struct Translator {
         }
         out += text
         if depth == 0, let last = lastLiteral {
-            run.removeLast()
-            if !optional { run.append(last) }
+            currentRun.removeLast()
+            if !optional { currentRun.append(last) }
         }
         breakRun()
     }

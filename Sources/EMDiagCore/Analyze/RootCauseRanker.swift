@@ -30,14 +30,17 @@ struct RootCauseRanker {
         let n = items.count
         var parent = [Int?](repeating: nil, count: n)
         var suppressed = [Bool](repeating: false, count: n)
-        // Candidates in ranking order: the first explainer that keeps the graph acyclic wins.
+        func link(_ a: Int, _ b: Int) -> ExplainLink? {
+            guard a != b else { return nil }
+            return items[a].rule.explains.first { $0.rule == items[b].rule.id && holds($0.relation, items[a], items[b]) }
+        }
+        let candidates = (0..<n).map { b in (0..<n).filter { link($0, b) != nil } }
+        // Prefer explainers nothing explains (true roots), then ranking order; never close a cycle.
         for b in 0..<n {
-            for a in 0..<n where a != b {
-                guard let link = items[a].rule.explains.first(where: { $0.rule == items[b].rule.id && holds($0.relation, items[a], items[b]) })
-                else { continue }
-                if createsCycle(parent, from: a, to: b) { continue }
+            let ordered = candidates[b].sorted { (!candidates[$0].isEmpty ? 1 : 0, $0) < (!candidates[$1].isEmpty ? 1 : 0, $1) }
+            for a in ordered where !createsCycle(parent, from: a, to: b) {
                 parent[b] = a
-                suppressed[b] = link.suppress
+                suppressed[b] = link(a, b)?.suppress ?? false
                 break
             }
         }

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// Reads one playbook file into a `Playbook`, reporting every problem (with its line and column) to the
