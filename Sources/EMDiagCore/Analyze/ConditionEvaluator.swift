@@ -401,9 +401,10 @@ struct ConditionEvaluator {
         let directory = "\(BundleLayout.checksDirectory)/http"
         return snapshot.bundle.files(under: directory).compactMap { path in
             guard path.hasSuffix(".json"), let data = try? snapshot.bundle.data(path),
-                let result = try? JSONDecoder().decode(HTTPCheckResult.self, from: data),
-                regexes.matches(c.name, result.name)
+                var result = try? JSONDecoder().decode(HTTPCheckResult.self, from: data)
             else { return nil }
+            if result.name.isEmpty { result.name = String(path.split(separator: "/").last?.dropLast(5) ?? "") }
+            guard regexes.matches(c.name, result.name) else { return nil }
             if c.failed, result.ok { return nil }
             if let status = c.status, !regexes.matches(status, result.status.map(String.init)) { return nil }
             let ref = ResourceRef(kind: "HTTPCheck", namespace: nil, name: result.name)

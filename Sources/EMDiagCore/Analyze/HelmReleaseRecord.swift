@@ -71,7 +71,8 @@ package struct HelmReleaseRecord: Sendable, Hashable, Codable {
     }
 }
 
-/// The result of one HTTP check, stored by the collector as `checks/http/<name>.json`.
+/// The result of one HTTP check, stored by the collector as `checks/http/<name>.json`. Decoding is lenient:
+/// only `url` is required; `name` defaults to the file name, `expectStatus` to `[200]`, and a stored `ok` wins.
 package struct HTTPCheckResult: Sendable, Hashable, Codable {
     package var name: String
     package var url: String
@@ -82,11 +83,13 @@ package struct HTTPCheckResult: Sendable, Hashable, Codable {
     package var error: String?
     package var durationMilliseconds: Int?
     /// A short, redacted start of the body.
-    package var bodyExcerpt: String?
+    package var excerpt: String?
+    /// Whether the check passed, as the collector judged it (nil: judge from `status`).
+    package var passed: Bool?
 
     package init(
         name: String, url: String, status: Int?, expectStatus: [Int] = [200], error: String? = nil,
-        durationMilliseconds: Int? = nil, bodyExcerpt: String? = nil
+        durationMilliseconds: Int? = nil, excerpt: String? = nil
     ) {
         self.name = name
         self.url = url
@@ -94,9 +97,27 @@ package struct HTTPCheckResult: Sendable, Hashable, Codable {
         self.expectStatus = expectStatus
         self.error = error
         self.durationMilliseconds = durationMilliseconds
-        self.bodyExcerpt = bodyExcerpt
+        self.excerpt = excerpt
+        self.passed = status.map(expectStatus.contains) ?? false
     }
 
-    /// Whether the check passed: a response with an expected status.
-    package var ok: Bool { status.map(expectStatus.contains) ?? false }
+    enum CodingKeys: String, CodingKey {
+        case name, url, status, expectStatus, error, durationMilliseconds, excerpt
+        case passed = "ok"
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
+        url = try c.decode(String.self, forKey: .url)
+        status = try c.decodeIfPresent(Int.self, forKey: .status)
+        expectStatus = try c.decodeIfPresent([Int].self, forKey: .expectStatus) ?? [200]
+        error = try c.decodeIfPresent(String.self, forKey: .error)
+        durationMilliseconds = try c.decodeIfPresent(Int.self, forKey: .durationMilliseconds)
+        excerpt = try c.decodeIfPresent(String.self, forKey: .excerpt)
+        passed = try c.decodeIfPresent(Bool.self, forKey: .passed)
+    }
+
+    /// Whether the check passed: the stored verdict, else a response with an expected status.
+    package var ok: Bool { passed ?? status.map(expectStatus.contains) ?? false }
 }

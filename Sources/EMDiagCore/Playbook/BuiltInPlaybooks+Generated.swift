@@ -64,12 +64,14 @@ rules:
       order PostgreSQL, Redis, Keycloak.
     references: ['https://docs.emergence.ai/deployment/helm/upgrades#upgrade-troubleshooting']
     explains:
+      - {rule: health-endpoint-failed, relation: any}
       - {rule: init-waiting, relation: dependency}
       - {rule: database-unreachable, relation: dependency}
       - {rule: redis-unreachable, relation: dependency}
-      - {rule: keycloak-db-failed, relation: dependency}
       - {rule: infra-unhealthy, relation: samePod}
-    examples: {fires: [pod-unschedulable], quiet: [healthy, crash-loop]}
+    examples:
+      fires: [pod-unschedulable]
+      quiet: [database-unreachable, healthy, init-waiting, keycloak-db-auth]
     match:
       - podStatus:
           phase: Pending
@@ -89,10 +91,13 @@ rules:
       start-up order (PostgreSQL, Redis, Keycloak); the services' init containers wait on them.
     references: ['https://docs.emergence.ai/deployment/helm/upgrades#upgrade-troubleshooting']
     explains:
+      - {rule: health-endpoint-failed, relation: any}
       - {rule: init-waiting, relation: dependency}
       - {rule: database-unreachable, relation: dependency}
       - {rule: redis-unreachable, relation: dependency}
-    examples: {fires: [infra-unhealthy], quiet: [healthy]}
+    examples:
+      fires: [infra-unhealthy, init-waiting]
+      quiet: [database-unreachable, health-endpoint-failed, healthy, openfga-migrations, redis-auth-failed, redis-unreachable]
     match:
       - podStatus:
           pods: {name: 'postgres|redis|keycloak'}
@@ -108,7 +113,9 @@ rules:
       (`kubectl get pods -n NAMESPACE`), and fix the first unhealthy one in start-up order; this pod then starts by
       itself.
     references: ['https://docs.emergence.ai/deployment/helm/upgrades#upgrade-troubleshooting']
-    examples: {fires: [init-waiting, pod-unschedulable], quiet: [healthy]}
+    examples:
+      fires: [init-waiting]
+      quiet: [healthy, infra-unhealthy]
     match:
       - containerState:
           containerKind: init
@@ -127,8 +134,12 @@ rules:
       healthy.
     references: ['https://docs.emergence.ai/deployment/helm/upgrades#upgrade-troubleshooting']
     explains:
+      - {rule: infra-unhealthy, relation: samePod}
+      - {rule: health-endpoint-failed, relation: any}
       - {rule: init-waiting, relation: dependency}
-    examples: {fires: [crash-loop], quiet: [healthy, migration-conflict]}
+    examples:
+      fires: [crash-loop]
+      quiet: [argocd-out-of-sync, base-url-invalid, base-url-mismatch, database-auth-failed, database-unreachable, health-endpoint-failed, healthy, helm-release-failed, image-pull-failed, infisical-bad-env, infra-unhealthy, init-waiting, keycloak-db-auth, migration-conflict, migration-missing-revision, missing-database, missing-extension, oom-killed, openfga-migrations, redis-auth-failed, redis-unreachable, secret-format, secret-missing]
     match:
       - containerState: {state: waiting, reason: CrashLoopBackOff}
 
@@ -141,8 +152,12 @@ rules:
       exit code 137 without OOMKilled is a kill from elsewhere (liveness probe).
     references: ['https://kubernetes.io/docs/tasks/configure-pod-container/assign-memory-resource/']
     explains:
+      - {rule: infra-unhealthy, relation: samePod}
+      - {rule: health-endpoint-failed, relation: any}
       - {rule: crash-loop, relation: sameContainer, suppress: true}
-    examples: {fires: [oom-killed], quiet: [healthy, crash-loop]}
+    examples:
+      fires: [oom-killed]
+      quiet: [crash-loop, healthy]
     match:
       - containerState: {lastReason: OOMKilled}
       - containerState: {state: terminated, reason: OOMKilled}
@@ -155,7 +170,11 @@ rules:
       Check the image name and tag in the chart values and that the pull secret for ghcr.io is present and valid
       (`kubectl describe pod`). A bad tag reports "not found"; a missing or expired pull secret reports 401/403.
     references: ['https://docs.emergence.ai/deployment/helm/configuration']
-    examples: {fires: [image-pull-failed], quiet: [healthy]}
+    explains:
+      - {rule: health-endpoint-failed, relation: any}
+    examples:
+      fires: [image-pull-failed]
+      quiet: [healthy, secret-missing]
     match:
       - containerState: {state: waiting, reason: 'ErrImagePull|ImagePullBackOff|InvalidImageName'}
 
@@ -169,7 +188,11 @@ rules:
       missing key, then restart the pods. In external mode, create `em-runtime-external-credentials` before
       installing.
     references: ['https://docs.emergence.ai/deployment/infrastructure/secrets']
-    examples: {fires: [secret-missing], quiet: [healthy]}
+    explains:
+      - {rule: health-endpoint-failed, relation: any}
+    examples:
+      fires: [secret-missing]
+      quiet: [base-url-invalid, base-url-mismatch, healthy, secret-format]
     match:
       - containerState:
           state: waiting
@@ -192,8 +215,11 @@ rules:
       generating a new one.
     references: ['https://docs.emergence.ai/deployment/infrastructure/secrets', 'https://infisical.com/docs/self-hosting/configuration/envars']
     explains:
+      - {rule: health-endpoint-failed, relation: any}
       - {rule: crash-loop, relation: sameContainer, suppress: true}
-    examples: {fires: [secret-format], quiet: [healthy]}
+    examples:
+      fires: [secret-format]
+      quiet: [healthy, infisical-bad-env]
     match:
       - secret: {name: infisical-bootstrap-secret, key: ENCRYPTION_KEY, expect: hex, length: 16}
       - secret: {name: infisical-bootstrap-secret, key: AUTH_SECRET, expect: base64Text, length: 32}
@@ -213,8 +239,12 @@ rules:
       then restart the services.
     references: ['https://docs.emergence.ai/deployment/infrastructure/networking']
     explains:
+      - {rule: base-url-mismatch, relation: any}
+      - {rule: health-endpoint-failed, relation: any}
       - {rule: crash-loop, relation: sameContainer, suppress: true}
-    examples: {fires: [base-url-invalid], quiet: [healthy, base-url-mismatch]}
+    examples:
+      fires: [base-url-invalid]
+      quiet: [base-url-mismatch, healthy, secret-missing]
     match:
       - secret: {name: em-runtime-secrets, key: base-url, expect: url}
       - log:
@@ -231,7 +261,11 @@ rules:
       hostnames (and the Gateway listener / certificate host), and the scheme https when the listener terminates TLS.
       Keycloak issuer URLs derive from it, so a mismatch also shows as 401 "wrong issuer".
     references: ['https://docs.emergence.ai/deployment/infrastructure/networking']
-    examples: {fires: [base-url-mismatch], quiet: [healthy, base-url-invalid]}
+    explains:
+      - {rule: health-endpoint-failed, relation: any}
+    examples:
+      fires: [base-url-mismatch]
+      quiet: [health-endpoint-failed, healthy, secret-missing]
     match:
       - baseURL: {secret: em-runtime-secrets, key: base-url}
 
@@ -247,8 +281,11 @@ rules:
       restore the database from the pre-upgrade backup before rolling back.
     references: ['https://docs.emergence.ai/deployment/helm/upgrades#database-migrations']
     explains:
+      - {rule: health-endpoint-failed, relation: any}
       - {rule: crash-loop, relation: sameContainer, suppress: true}
-    examples: {fires: [migration-conflict], quiet: [healthy, migration-missing-revision]}
+    examples:
+      fires: [migration-conflict]
+      quiet: [crash-loop, healthy, migration-missing-revision]
     match:
       - log:
           pattern: '(?P<message>Multiple head(s| revisions) are present for given argument[^;]*)'
@@ -267,8 +304,11 @@ rules:
       database from the pre-upgrade backup, then roll back.
     references: ['https://docs.emergence.ai/deployment/helm/upgrades#database-rollback-considerations']
     explains:
+      - {rule: health-endpoint-failed, relation: any}
       - {rule: crash-loop, relation: sameContainer, suppress: true}
-    examples: {fires: [migration-missing-revision], quiet: [healthy, migration-conflict]}
+    examples:
+      fires: [migration-missing-revision]
+      quiet: [healthy, migration-conflict]
     match:
       - log:
           pattern: 'Can''t locate revision identified by ''(?P<revision>[^'']+)'''
@@ -286,8 +326,11 @@ rules:
       (extensions are per database).
     references: ['https://docs.emergence.ai/deployment/helm/upgrades#upgrade-troubleshooting']
     explains:
+      - {rule: health-endpoint-failed, relation: any}
       - {rule: crash-loop, relation: sameContainer, suppress: true}
-    examples: {fires: [missing-extension], quiet: [healthy]}
+    examples:
+      fires: [missing-extension]
+      quiet: [healthy, oom-killed]
     match:
       - log:
           pods: {name: 'governance|assets|utils|keycloak|openfga|infisical'}
@@ -310,8 +353,12 @@ rules:
     references: ['https://docs.emergence.ai/deployment/helm/upgrades#upgrade-troubleshooting']
     dependency: postgresql
     explains:
+      - {rule: infra-unhealthy, relation: samePod}
+      - {rule: health-endpoint-failed, relation: any}
       - {rule: crash-loop, relation: sameContainer, suppress: true}
-    examples: {fires: [missing-database], quiet: [healthy]}
+    examples:
+      fires: [missing-database]
+      quiet: [crash-loop, database-auth-failed, healthy, missing-extension, pod-unschedulable]
     match:
       - log:
           pods: {name: 'governance|assets|utils|keycloak|openfga|infisical'}
@@ -328,10 +375,13 @@ rules:
     references: ['https://docs.emergence.ai/deployment/infrastructure/secrets']
     dependency: postgresql
     explains:
+      - {rule: infra-unhealthy, relation: samePod}
+      - {rule: health-endpoint-failed, relation: any}
       - {rule: crash-loop, relation: sameContainer, suppress: true}
-      - {rule: keycloak-db-failed, relation: sameContainer, suppress: true}
       - {rule: init-waiting, relation: dependency}
-    examples: {fires: [database-auth-failed, keycloak-db-auth], quiet: [healthy]}
+    examples:
+      fires: [database-auth-failed]
+      quiet: [crash-loop, database-unreachable, healthy, keycloak-db-auth, missing-database, pod-unschedulable]
     match:
       - log:
           pods: {name: 'governance|assets|utils|keycloak|openfga|infisical'}
@@ -351,10 +401,13 @@ rules:
     references: ['https://docs.emergence.ai/deployment/helm/upgrades#upgrade-troubleshooting']
     dependency: postgresql
     explains:
+      - {rule: infra-unhealthy, relation: samePod}
+      - {rule: health-endpoint-failed, relation: any}
       - {rule: crash-loop, relation: sameContainer, suppress: true}
-      - {rule: keycloak-db-failed, relation: sameContainer, suppress: true}
       - {rule: init-waiting, relation: dependency}
-    examples: {fires: [database-unreachable], quiet: [healthy, redis-unreachable]}
+    examples:
+      fires: [database-unreachable]
+      quiet: [crash-loop, database-auth-failed, healthy, missing-database, openfga-migrations]
     match:
       - log:
           pods: {name: 'governance|assets|utils|keycloak|openfga|infisical'}
@@ -371,6 +424,12 @@ rules:
       - log:
           pods: {name: keycloak}
           pattern: 'Connection to [^ ]+ refused\. Check that the hostname and port are correct'
+      - log:
+          pods: {name: infisical}
+          pattern: 'connect ECONNREFUSED [^ ]+:5432'
+      - log:
+          pods: {name: 'openfga|infisical'}
+          pattern: 'failed to connect to `user=[^`]*`.*connection refused'
 
   # ---------------------------------------------------------------- Redis
   - id: redis-unreachable
@@ -383,9 +442,13 @@ rules:
     references: ['https://docs.emergence.ai/deployment/helm/upgrades#upgrade-troubleshooting']
     dependency: redis
     explains:
+      - {rule: infra-unhealthy, relation: samePod}
+      - {rule: health-endpoint-failed, relation: any}
       - {rule: crash-loop, relation: sameContainer, suppress: true}
       - {rule: init-waiting, relation: dependency}
-    examples: {fires: [redis-unreachable], quiet: [healthy, database-unreachable]}
+    examples:
+      fires: [redis-unreachable]
+      quiet: [crash-loop, healthy, init-waiting, redis-auth-failed]
     match:
       - log:
           pods: {name: 'governance|assets|utils|openfga|infisical'}
@@ -404,33 +467,44 @@ rules:
     references: ['https://docs.emergence.ai/deployment/infrastructure/secrets']
     dependency: redis
     explains:
+      - {rule: infra-unhealthy, relation: samePod}
+      - {rule: health-endpoint-failed, relation: any}
       - {rule: crash-loop, relation: sameContainer, suppress: true}
-    examples: {fires: [redis-auth-failed], quiet: [healthy, redis-unreachable]}
+    examples:
+      fires: [redis-auth-failed]
+      quiet: [healthy, redis-unreachable]
     match:
       - log:
           pods: {name: 'governance|assets|utils|openfga|infisical'}
           pattern: '(?P<message>NOAUTH Authentication required|WRONGPASS invalid username-password pair|AuthenticationError: .*|ERR invalid password|called without any password configured)'
 
   # ---------------------------------------------------------------- Keycloak, OpenFGA, Infisical
-  - id: keycloak-db-failed
+  - id: keycloak-db-auth
     severity: critical
-    title: Keycloak cannot start because of its database
-    summary: '{pod}: Keycloak failed to start: {message}'
+    title: Keycloak cannot log into its database
+    summary: '{pod}: Keycloak cannot start: PostgreSQL refuses the login of user "{user}" (password authentication failed).'
     remedy: >-
-      Verify that the PostgreSQL pods are ready and that the Keycloak database password in em-runtime-secrets matches
-      the database. Pods waiting on Keycloak start once it is ready.
+      The Keycloak database password in em-runtime-secrets does not match the PostgreSQL role (typical after a
+      redeploy regenerated the Secret while the PostgreSQL volume kept the old password). Restore em-runtime-secrets
+      from the pre-upgrade backup or reset the role's password, then restart keycloak-0. Pods waiting in
+      wait-for-keycloak start once Keycloak is ready.
     references: ['https://docs.emergence.ai/deployment/helm/upgrades#upgrade-troubleshooting', 'https://www.keycloak.org/server/db']
     dependency: postgresql
     explains:
+      - {rule: database-auth-failed, relation: sameContainer, suppress: true}
       - {rule: crash-loop, relation: sameContainer, suppress: true}
+      - {rule: infra-unhealthy, relation: samePod}
       - {rule: init-waiting, relation: dependency}
-    examples: {fires: [keycloak-db-auth], quiet: [healthy]}
+      - {rule: health-endpoint-failed, relation: any}
+    examples:
+      fires: [keycloak-db-auth]
+      quiet: [database-auth-failed, healthy, infra-unhealthy, pod-unschedulable]
     match:
       - log:
           pods: {name: keycloak}
-          pattern: '(?P<message>Failed to obtain JDBC connection.*|No suitable driver found.*|Failed to start server in \([a-z-]+\) mode)'
+          pattern: 'password authentication failed for user "(?P<user>[^"]+)"'
 
-  - id: openfga-migrations-pending
+  - id: openfga-migrations
     severity: critical
     title: OpenFGA's datastore schema is behind
     summary: '{pod}: OpenFGA needs datastore migrations (at revision {current}, requires {required}).'
@@ -441,14 +515,17 @@ rules:
     references: ['https://openfga.dev/docs/getting-started/setup-openfga/configure-openfga']
     dependency: postgresql
     explains:
+      - {rule: health-endpoint-failed, relation: any}
       - {rule: crash-loop, relation: sameContainer, suppress: true}
-    examples: {fires: [openfga-migrations], quiet: [healthy]}
+    examples:
+      fires: [openfga-migrations]
+      quiet: [healthy]
     match:
       - log:
           pods: {name: openfga}
           pattern: 'datastore requires migrations: at revision ''(?P<current>[^'']*)'', but requires ''(?P<required>[^'']*)'''
 
-  - id: infisical-invalid-env
+  - id: infisical-bad-env
     severity: critical
     title: Infisical rejects its environment
     summary: '{pod}: Infisical refuses to start: invalid or missing environment variables.'
@@ -458,8 +535,12 @@ rules:
       missing keys; the log lists the variables it rejected.
     references: ['https://infisical.com/docs/self-hosting/configuration/envars']
     explains:
+      - {rule: secret-missing, relation: any}
+      - {rule: health-endpoint-failed, relation: any}
       - {rule: crash-loop, relation: sameContainer, suppress: true}
-    examples: {fires: [infisical-bad-env], quiet: [healthy]}
+    examples:
+      fires: [infisical-bad-env]
+      quiet: [healthy, secret-format]
     match:
       - log:
           pods: {name: infisical}
@@ -476,7 +557,9 @@ rules:
       ("another operation is in progress"): roll back to the last deployed revision (`helm rollback em-runtime
       REVISION`). Mind that database migrations are forward-only: restore the pre-upgrade backup if new migrations ran.
     references: ['https://docs.emergence.ai/deployment/helm/upgrades#rollback']
-    examples: {fires: [helm-release-failed], quiet: [healthy]}
+    examples:
+      fires: [helm-release-failed]
+      quiet: [argocd-out-of-sync, healthy, image-pull-failed, migration-missing-revision]
     match:
       - helmRelease: {status: 'failed|pending-install|pending-upgrade|pending-rollback'}
 
@@ -488,7 +571,9 @@ rules:
       The CMP plugin may need to rebuild the chart dependency: force a hard refresh and sync
       (`argocd app get em-runtime --hard-refresh`, then `argocd app sync em-runtime`).
     references: ['https://docs.emergence.ai/deployment/helm/upgrades#upgrade-troubleshooting']
-    examples: {fires: [argocd-out-of-sync], quiet: [healthy]}
+    examples:
+      fires: [argocd-out-of-sync]
+      quiet: [healthy, helm-release-failed]
     match:
       - argoApplication: {sync: 'OutOfSync|Unknown'}
       - argoApplication: {conditionType: 'ComparisonError|SyncError|InvalidSpecError'}
@@ -502,7 +587,9 @@ rules:
       `curl https://HOSTNAME/api/governance/health` must answer 200. A 404 or TLS error points at base-url, the
       HTTPRoute hostnames or the Gateway; a 503 at the governance pods (see the findings above).
     references: ['https://docs.emergence.ai/deployment/helm/upgrades#pre-upgrade-checklist']
-    examples: {fires: [health-endpoint-failed], quiet: [healthy]}
+    examples:
+      fires: [health-endpoint-failed]
+      quiet: [argocd-out-of-sync, healthy, image-pull-failed, missing-extension]
     match:
       - httpCheck: {failed: true}
 
