@@ -97,7 +97,7 @@ import Testing
     @Test func fiftyMegabyteLogScansWithFlatMemory() throws {
         let folder = try AnalyzeTestBundle()
         let url = folder.root.appendingPathComponent("big.log")
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         let handle = try FileHandle(forWritingTo: url)
         let filler = String(repeating: "2025-01-02T03:04:05.000000000Z INFO  [alembic.runtime.migration] Context impl PostgresqlImpl.\n", count: 10_000)
         var planted = 0

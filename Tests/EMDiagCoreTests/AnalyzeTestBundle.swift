@@ -36,6 +36,6 @@ final class AnalyzeTestBundle {
 /// Peak resident memory of this process in KiB (`ru_maxrss`).
 func peakResidentKiB() -> Int {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
     return usage.ru_maxrss
 }

@@ -177,7 +177,8 @@ struct PlaybookParser {
         let title = m.string("title", required: true)
         let summary = m.string("summary", required: true)
         let remedy = m.string("remedy", required: true)
-        let conditions = m.sequence("match", required: true).compactMap { condition($0, rule: label) }
+        let conditionNodes = m.sequence("match", required: true)
+        let conditions = conditionNodes.compactMap { condition($0, rule: label) }
         if m.has("match"), conditions.isEmpty, m.sequence("match").isEmpty {
             diagnostics.report(.missingField, at: m.mark(of: "match"), "\(label) needs at least one condition under `match`.")
         }
@@ -187,16 +188,17 @@ struct PlaybookParser {
         }
         guard let id, let severity, let title, let summary, let remedy else { return nil }
         let location = SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
-        var rule = Rule(
+        let rule = Rule(
             id: id, severity: severity, title: title, summary: summary, remedy: remedy,
             references: m.strings("references"), dependency: m.string("dependency"),
             explains: m.sequence("explains").compactMap { explainLink($0, rule: label) },
             examples: examples, match: conditions, location: location, playbook: playbook)
-        checkTemplate(&rule, mark: m.mark(of: "summary"))
+        // Placeholders are only judged when every condition parsed (a broken one would report them all).
+        if conditions.count == conditionNodes.count { checkTemplate(rule, mark: m.mark(of: "summary")) }
         return rule
     }
 
-    func checkTemplate(_ rule: inout Rule, mark: Mark?) {
+    func checkTemplate(_ rule: Rule, mark: Mark?) {
         let known = rule.templateNames
         for name in Self.placeholders(in: rule.summary) where !known.contains(name) {
             diagnostics.report(
