@@ -116,12 +116,13 @@ struct GoldenFinding: Codable, Equatable {
     static func diff(_ old: String, _ new: String) -> String {
         let a = old.split(separator: "\n", omittingEmptySubsequences: false)
         let b = new.split(separator: "\n", omittingEmptySubsequences: false)
-        return b.difference(from: a).map { change in
+        let lines = b.difference(from: a).map { change -> (Int, String) in
             switch change {
-            case .remove(let offset, let line, _): "-\(offset + 1): \(line)"
-            case .insert(let offset, let line, _): "+\(offset + 1): \(line)"
+            case .remove(let offset, let line, _): (offset, "-\(offset + 1): \(line)")
+            case .insert(let offset, let line, _): (offset, "+\(offset + 1): \(line)")
             }
-        }.joined(separator: "\n")
+        }
+        return lines.sorted { $0.0 < $1.0 }.map(\.1).joined(separator: "\n")
     }
 
     @Test func healthyInstallHasNoCriticalFinding() async throws {

@@ -63,7 +63,10 @@ package struct Analyzer: Sendable {
         var values: [String: String] = [:]
         for hit in hits { values.merge(hit.values) { old, _ in old } }
         var evidence: [Evidence] = []
-        for item in hits.flatMap(\.evidence) where !evidence.contains(item) && evidence.count < maxEvidence { evidence.append(item) }
+        // The same excerpt twice (a crash-looping container's current and previous logs are the same run) is kept once.
+        for item in hits.flatMap(\.evidence) where !evidence.contains(where: { $0.excerpt == item.excerpt }) && evidence.count < maxEvidence {
+            evidence.append(item)
+        }
         let resource = hits[0].resource
         let dependencyName = values["dependency"] ?? rule.dependency
         values["dependency"] = dependencyName

@@ -42,9 +42,9 @@ package struct PortableRegex: Sendable, Hashable {
         if !declaredLiterals.isEmpty {
             self.requiredLiterals = declaredLiterals.map { $0.lowercased() }
         } else {
-            let branches = translator.branchLiterals
-            let usable = branches.allSatisfy { $0.count >= Self.minimumLiteralLength }
-            self.requiredLiterals = usable ? Array(Set(branches.map { $0.lowercased() })).sorted() : []
+            let required = translator.frames.first?.required() ?? []
+            let usable = required.allSatisfy { $0.count >= Self.minimumLiteralLength }
+            self.requiredLiterals = usable ? Array(Set(required.map { $0.lowercased() })).sorted() : []
         }
     }
 
@@ -52,8 +52,61 @@ package struct PortableRegex: Sendable, Hashable {
     package func hash(into hasher: inout Hasher) { hasher.combine(source) }
 }
 
-/// One left-to-right pass over the source: emits ERE, numbers groups, and tracks the longest mandatory literal run
-/// of each top-level alternative.
+/// What a matching line must contain, per group: a sequence of items per alternative.
+private struct LiteralFrame {
+    enum Item {
+        case char(Character)
+        /// Something that is not a fixed character (a class, `.`, an anchor, an optional part).
+        case other
+        /// A group: any one of these strings is required (nil: nothing is).
+        case group([String]?)
+    }
+
+    var branches: [[Item]] = [[]]
+
+    mutating func append(_ item: Item) { branches[branches.count - 1].append(item) }
+
+    /// A quantifier on the last item: optional ones (`?`, `*`, `{0,`) require nothing; `+`/`{n,` keep one copy
+    /// but end a run of characters.
+    mutating func quantify(optional: Bool) {
+        guard let last = branches[branches.count - 1].popLast() else { return }
+        if optional {
+            append(.other)
+        } else {
+            append(last)
+            if case .char = last { append(.other) }
+        }
+    }
+
+    /// Any one of the returned strings occurs in every match (nil: no such set). Within an alternative the best
+    /// candidate wins: the run of characters or group set whose shortest string is longest.
+    func required() -> [String]? {
+        var union: [String] = []
+        for branch in branches {
+            var candidates: [[String]] = []
+            var run = ""
+            for item in branch + [.other] {
+                switch item {
+                case .char(let c):
+                    run.append(c)
+                    continue
+                case .group(let set):
+                    if let set { candidates.append(set) }
+                case .other:
+                    break
+                }
+                if !run.isEmpty { candidates.append([run]) }
+                run = ""
+            }
+            func score(_ set: [String]) -> Int { set.map(\.count).min() ?? 0 }
+            guard let best = candidates.max(by: { score($0) < score($1) }), score(best) > 0 else { return nil }
+            union += best
+        }
+        return union
+    }
+}
+
+/// One left-to-right pass over the source: emits ERE, numbers groups, and tracks which literals a match needs.
 private struct Translator {
     let chars: [Character]
     var i = 0
@@ -61,12 +114,8 @@ private struct Translator {
     var names: [(name: String, group: Int)] = []
     var groupCount = 0
     var depth = 0
-    /// Literal bookkeeping for the top-level branch being read.
-    var currentRun = ""
-    var best = ""
-    var branchLiterals: [String] = []
-    /// The last atom was a single literal character at depth 0 (so a quantifier can take it back).
-    var lastLiteral: Character?
+    /// Literal bookkeeping: the top level, then one frame per open group.
+    var frames = [LiteralFrame()]
 
     init(chars: [Character]) { self.chars = chars }
 
@@ -88,11 +137,12 @@ private struct Translator {
                 depth -= 1
                 out.append(")")
                 i += 1
-                breakRun()
+                let group = frames.removeLast()
+                frames[frames.count - 1].append(.group(group.required()))
             case "|":
                 out.append("|")
                 i += 1
-                if depth == 0 { endBranch() } else { breakRun() }
+                frames[frames.count - 1].branches.append([])
             case "*", "+", "?", "{":
                 try quantifier()
             case ".", "^", "$":
@@ -105,30 +155,22 @@ private struct Translator {
             }
         }
         guard depth == 0 else { throw fail("unbalanced `(`: a group is not closed") }
-        endBranch()
     }
 
     mutating func literal(_ c: Character, ere: String) {
         out += ere
-        if depth == 0 {
-            currentRun.append(c)
-            lastLiteral = c
-        } else {
-            lastLiteral = nil
-        }
+        frames[frames.count - 1].append(.char(c))
     }
 
-    /// Ends the current literal run, keeping it when it is the longest of the branch so far.
+    /// An atom that is not a fixed character.
     mutating func breakRun() {
-        if currentRun.count > best.count { best = currentRun }
-        currentRun = ""
-        lastLiteral = nil
+        frames[frames.count - 1].append(.other)
     }
 
-    mutating func endBranch() {
-        breakRun()
-        branchLiterals.append(best)
-        best = ""
+    mutating func openFrame() {
+        depth += 1
+        out += "("
+        frames.append(LiteralFrame())
     }
 
     /// `?`, `*`, `{0,..}` make the previous literal optional; `+`, `{n,..}` keep one copy and end the run.
@@ -148,7 +190,7 @@ private struct Translator {
             text = "{\(body)}"
             i = j
         }
-        guard let previous = out.last, previous != "(", previous != "|" else {
+        guard let previous = out.last, previous != "(", previous != "|", previous != "^" || out.count > 1 else {
             throw fail("`\(c)` has nothing to repeat")
         }
         i += 1
@@ -156,11 +198,7 @@ private struct Translator {
             throw fail("lazy and possessive quantifiers (`\(text)\(chars[i])`) are not portable; remove the `\(chars[i])`")
         }
         out += text
-        if depth == 0, let last = lastLiteral {
-            currentRun.removeLast()
-            if !optional { currentRun.append(last) }
-        }
-        breakRun()
+        frames[frames.count - 1].quantify(optional: optional)
     }
 
     mutating func escape() throws(SyntaxError) {
@@ -267,9 +305,7 @@ private struct Translator {
                 }
                 groupCount += 1
                 names.append((name, groupCount))
-                depth += 1
-                out += "("
-                breakRun()
+                openFrame()
                 return
             case "=", "!":
                 throw fail("lookahead `(?\(chars[i])` is not portable", at: start)
@@ -280,8 +316,6 @@ private struct Translator {
         } else {
             groupCount += 1
         }
-        depth += 1
-        out += "("
-        breakRun()
+        openFrame()
     }
 }
