@@ -283,7 +283,9 @@ struct ConditionEvaluator {
     func secret(_ c: SecretCondition) -> [Hit] {
         let (found, listed) = secrets(named: c.name, namespace: c.namespace)
         var hits: [Hit] = []
-        for namespace in listed where !found.contains(where: { $0.namespace == namespace }) && c.expect == .present {
+        // A missing Secret is reported only where it is needed: namespaces whose Secrets were listed and that run pods.
+        let podNamespaces = Set(snapshot.pods.map(\.namespace))
+        for namespace in listed where found.isEmpty && podNamespaces.contains(namespace) && c.expect == .present {
             let ref = ResourceRef(kind: "Secret", namespace: namespace, name: c.name)
             let problem = "the Secret \(namespace)/\(c.name) does not exist"
             hits.append(hit(ref, ["secret": c.name, "key": c.key, "problem": problem], path: BundleLayout.listPath(.secrets, namespace: namespace), anchors: [], excerpt: problem))
