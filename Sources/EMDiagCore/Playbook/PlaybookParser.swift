@@ -153,11 +153,14 @@ struct PlaybookParser {
 
     func labelSelector(_ m: MappingReader, _ key: String) -> LabelSelector? {
         guard let text = m.string(key) else { return nil }
-        guard let selector = LabelSelector(text) else {
-            diagnostics.report(.invalidValue, at: m.mark(of: key), "`\(key)` in \(m.what) is not a label selector (`a=b,c in (x,y)`).")
+        do {
+            return try LabelSelector(parsing: text)
+        } catch {
+            diagnostics.report(
+                .invalidValue, at: m.mark(of: key),
+                "`\(key)` in \(m.what) is not a label selector (`a=b,c in (x,y)`): \(error.reason).")
             return nil
         }
-        return selector
     }
 
     // MARK: rules
