@@ -84,7 +84,7 @@ struct ReportBuildTests {
     @Test(arguments: [
         ("txt", ReportFormat.text), (".md", .markdown), ("MARKDOWN", .markdown), ("json", .json), (".html", .html),
         ("htm", .html),
-    ])
+    ] as [(String, ReportFormat)])
     func formatFromExtension(ext: String, format: ReportFormat) {
         #expect(ReportFormat(fileExtension: ext) == format)
     }

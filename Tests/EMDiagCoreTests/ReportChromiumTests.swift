@@ -3,14 +3,14 @@ import Testing
 
 @testable import EMDiagCore
 
+private let chromiumPath = "/usr/bin/chromium"
+private let chromiumInstalled = FileManager.default.isExecutableFile(atPath: chromiumPath)
+
 /// The HTML report opened in real headless Chromium (Debian's `chromium`): the page renders (exit 0, a screenshot
 /// that is not blank) and the parsed DOM holds the findings, the pod table and the timeline, with no script.
-@Suite(.serialized, .enabled(if: ReportChromiumTests.chromiumInstalled, "chromium is not installed at /usr/bin/chromium (apt-get install chromium)"))
+@Suite(.serialized, .enabled(if: chromiumInstalled, "chromium is not installed at /usr/bin/chromium (apt-get install chromium)"))
 struct ReportChromiumTests {
     typealias F = ReportFixtures
-
-    static let chromium = "/usr/bin/chromium"
-    static let chromiumInstalled = FileManager.default.isExecutableFile(atPath: chromium)
 
     /// Decodes an 8-bit RGB/RGBA PNG (zlib + scanline filters, Python stdlib only) and prints
     /// `width height distinct-colours non-white-pixels`.
@@ -63,7 +63,7 @@ struct ReportChromiumTests {
     }
 
     private func headless(_ arguments: [String]) throws -> ReportFixtures.ProcessResult {
-        try F.run(Self.chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"] + arguments)
+        try F.run(chromiumPath, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"] + arguments)
     }
 
     @Test(.timeLimit(.minutes(3)))
@@ -76,7 +76,7 @@ struct ReportChromiumTests {
         }
         let shot = try headless(["--screenshot=\(png.path)", "--window-size=1200,1600", html.absoluteString])
         #expect(shot.status == 0, "chromium failed: \(shot.stderr)")
-        let stats = try F.run("/usr/bin/python3", ["-c", Self.pngStats, png.path])
+        let stats = try F.python(["-c", Self.pngStats, png.path])
         #expect(stats.status == 0, "PNG decode failed: \(stats.stderr)")
         let numbers = stats.stdout.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         try #require(numbers.count == 4, "unexpected stats \(stats.stdout)")

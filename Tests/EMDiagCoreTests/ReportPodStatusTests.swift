@@ -115,9 +115,9 @@ struct ReportPodStatusTests {
     }
 
     @Test(arguments: [
-        (0.0, "0s"), (119, "119s"), (125, "2m5s"), (600, "10m"), (3 * 3600 + 60, "3h1m"), (30 * 3600, "30h"),
+        (0, "0s"), (119, "119s"), (125, "2m5s"), (600, "10m"), (3 * 3600 + 60, "3h1m"), (30 * 3600, "30h"),
         (3 * 86400 + 7200, "3d2h"), (40 * 86400, "40d"), (-5, "<invalid>"),
-    ])
+    ] as [(Double, String)])
     func humanDuration(seconds: Double, expected: String) {
         #expect(PodStatus.humanDuration(seconds) == expected)
     }

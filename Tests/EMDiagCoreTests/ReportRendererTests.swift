@@ -24,8 +24,8 @@ struct ReportRendererTests {
         #expect(text.contains("Init:0/3"))
         #expect(text.contains("CrashLoopBackOff"))
         #expect(text.contains("CreateContainerConfigError"))
-        #expect(text.contains("5 (5m ago)"))
-        #expect(text.contains("forbidden HTTP 403: list secrets in em"))
+        #expect(text.contains("5 (4m56s ago)"))
+        #expect(text.contains("forbidden (HTTP 403): list secrets in em"))
         #expect(text.contains("PARTIAL"))
         #expect(text.contains("7 values hidden"))
         #expect(!text.contains("\u{1B}"), "no escape characters at all without colour (the hostile excerpt's ESC is shown as ^[)")
@@ -65,13 +65,16 @@ struct ReportRendererTests {
         #expect(md.contains("| Namespace | Name | Ready | Status | Restarts | Node |"))
         #expect(md.contains("| em | governance\\-0 |") == false, "hyphens are not escaped")
         #expect(md.contains("| em | governance-0 | 0/1 | Init:0/3 | 0 | node-1 |"))
-        #expect(md.contains("| em | assets-7d9f | 0/1 | CrashLoopBackOff | 5 (5m ago) | node-1 |"))
+        #expect(md.contains("| em | assets-7d9f | 0/1 | CrashLoopBackOff | 5 (4m56s ago) | node-1 |"))
         #expect(md.contains("```text\napi/v1/namespaces/em/pods/assets-7d9f/log/app.previous.log:42  FAILED: Multiple head"))
         #expect(md.contains("**What to do:** Roll back to the previous chart version"))
         #expect(md.contains("**Explains:** crashloop"))
         // Collection reason with a pipe and backticks stays one table row.
         #expect(md.contains("| forbidden (HTTP 403) | list secrets in em | secrets is forbidden \\| \\`rbac\\` |"))
         #expect(md.contains("> **Partial bundle:**"))
+        // Control characters of log text are made visible, and only http(s) references become links.
+        #expect(!md.contains("\u{1B}") && md.contains("^[[31mred"))
+        #expect(md.contains("<https://docs.emergence.ai/deployment/helm/upgrades>, javascript:alert(1)"))
     }
 
     @Test func markdownCodeFenceOutlastsBackticksInEvidence() throws {
@@ -108,7 +111,7 @@ struct ReportRendererTests {
                 rest = rest[range.upperBound...]
             }
         }
-        #expect(HTMLReport.escape("<a href='x'>&\"") == "&lt;a href=&#39;x&#39;&gt;&amp;&quot;")
+        #expect(HTMLReport.escape("<a href='x'>&\"\u{1B}") == "&lt;a href=&#39;x&#39;&gt;&amp;&quot;^[")
     }
 
     @Test func htmlTimelineHasOneRowPerPodInOrder() throws {

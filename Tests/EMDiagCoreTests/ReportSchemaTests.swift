@@ -9,8 +9,7 @@ struct ReportSchemaTests {
     typealias F = ReportFixtures
 
     static let hasJSONSchema: Bool = {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { return false }
-        return (try? F.run("/usr/bin/python3", ["-c", "import jsonschema"]).status) == 0
+        (try? F.python(["-c", "import jsonschema"]).status) == 0
     }()
 
     /// Validates each document; returns the validator's exit status and messages (one line per failure).
@@ -36,7 +35,7 @@ struct ReportSchemaTests {
                     print(path, "/".join(str(p) for p in error.absolute_path), error.message)
             sys.exit(1 if bad else 0)
             """
-        return try F.run("/usr/bin/python3", ["-c", script, F.schemaURL.path] + paths)
+        return try F.python(["-c", script, F.schemaURL.path] + paths)
     }
 
     @Test(.enabled(if: hasJSONSchema, "python3 with the jsonschema package is needed to validate the schema"))

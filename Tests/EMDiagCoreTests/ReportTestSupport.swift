@@ -26,8 +26,41 @@ enum ReportFixtures {
 
     /// The failing scenario used for golden files and the screenshot, when the fixtures are present.
     static var failingScenario: String? {
-        scenarios.first { $0 != "healthy" }
+        scenarios.contains("migration-conflict") ? "migration-conflict" : nil
     }
+
+    /// Findings as the playbooks would rank them for `Fixtures/migration-conflict` (constructed here, so the
+    /// report tests do not depend on the engine): the Alembic conflict explains the failed health check.
+    static let migrationConflictFindings: [Finding] = {
+        let pod = ResourceRef(kind: "Pod", namespace: "em", name: "em-runtime-governance-qwcf9lg7zf-dcmmv", container: "app")
+        let log = "api/v1/namespaces/em/pods/em-runtime-governance-qwcf9lg7zf-dcmmv/log/app.previous.log"
+        return [
+            Finding(
+                id: "migration-conflict", severity: .critical, title: "Database migration conflict (multiple Alembic heads)",
+                summary: "governance runs its Alembic migrations on start and stops: two revisions share a parent, so "
+                    + "there is no single head to upgrade to. The pod restarts and fails the same way each time.",
+                resources: [pod],
+                evidence: [
+                    Evidence(
+                        path: log, line: 32,
+                        excerpt: "alembic.script.revision.MultipleHeads: Multiple heads are present for given argument 'head'; e9a3f4c2b1d7, f1b6d8e2a4c9"),
+                    Evidence(
+                        path: log, line: 74,
+                        excerpt: "alembic.util.exc.CommandError: Multiple head revisions are present for given argument 'head'"),
+                ],
+                remedy: "This is a defect of the image: roll back to the previous chart version (helm rollback em-runtime) "
+                    + "and ask the vendor for a merge revision. Do not edit the alembic_version table by hand.",
+                references: ["https://docs.emergence.ai/deployment/helm/upgrades"],
+                explains: ["health-endpoint-failed"]),
+            Finding(
+                id: "health-endpoint-failed", severity: .warning, title: "Governance health endpoint fails",
+                summary: "GET https://em.example.test/api/governance/health answered 503 (no healthy upstream).",
+                resources: [ResourceRef(kind: "HTTPRoute", namespace: "em", name: "em-runtime")],
+                evidence: [Evidence(path: "checks/http/governance-health.json", line: 1, excerpt: "503 no healthy upstream")],
+                remedy: "Fix the governance pod first; the endpoint recovers when it is Ready.",
+                explainedBy: "migration-conflict"),
+        ]
+    }()
 
     /// Findings of the written bundle: a root cause that explains a follow-on warning.
     static let findings: [Finding] = [
@@ -201,8 +234,10 @@ enum ReportFixtures {
             bundle: bundle, findings: findings, manifest: try bundle.manifest(), bundlePath: "emdiag-em.tar.gz", now: clock)
     }
 
-    /// The findings a fixture scenario expects (its `expected/findings.json`), or the constructed ones.
+    /// The findings of a fixture scenario: its `expected/findings.json` when there is one, the constructed
+    /// migration-conflict findings for that scenario, or else the generic constructed ones.
     static func findings(scenario: String) -> [Finding] {
+        if scenario == "migration-conflict" { return migrationConflictFindings }
         let url = fixturesRoot.appendingPathComponent("\(scenario)/expected/findings.json")
         guard let data = try? Data(contentsOf: url), let decoded = try? JSONDecoder().decode([Finding].self, from: data)
         else { return findings }
@@ -242,6 +277,11 @@ enum ReportFixtures {
         var stderr: String
     }
 
+    /// Runs `python3` from PATH (the one with `jsonschema` may not be /usr/bin/python3).
+    static func python(_ arguments: [String]) throws -> ProcessResult {
+        try run("/usr/bin/env", ["python3"] + arguments)
+    }
+
     /// Runs a program to completion; output goes through temp files so large outputs cannot deadlock a pipe.
     static func run(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws -> ProcessResult {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("emdiag-proc-\(UUID().uuidString)")
@@ -249,8 +289,8 @@ enum ReportFixtures {
         defer { try? FileManager.default.removeItem(at: dir) }
         let outURL = dir.appendingPathComponent("out")
         let errURL = dir.appendingPathComponent("err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        try Data().write(to: outURL)
+        try Data().write(to: errURL)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

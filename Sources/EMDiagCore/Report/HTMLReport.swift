@@ -6,11 +6,12 @@ import Foundation
 struct HTMLReport {
     let report: DiagnosticReport
 
-    /// Escapes `& < > " '` for element content and quoted attribute values.
+    /// Escapes `& < > " '` for element content and quoted attribute values; control characters become
+    /// visible (`^[`), as in the other formats.
     static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
-        for character in text {
+        for character in ReportText.terminalSafe(text) {
             switch character {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
@@ -128,8 +129,7 @@ struct HTMLReport {
             if !finding.explains.isEmpty { links.append("explains: " + finding.explains.map(link).joined(separator: ", ")) }
             if let parent = finding.explainedBy { links.append("explained by: " + link(parent)) }
             let references = finding.references.map { reference -> String in
-                let lower = reference.lowercased()
-                guard lower.hasPrefix("https://") || lower.hasPrefix("http://") else { return esc(reference) }
+                guard ReportText.isWebLink(reference) else { return esc(reference) }
                 return "<a href=\"\(esc(reference))\" rel=\"noreferrer\">\(esc(reference))</a>"
             }
             if !references.isEmpty { links.append("see: " + references.joined(separator: ", ")) }
@@ -157,8 +157,7 @@ struct HTMLReport {
         var out = "<section id=\"collection\"><h2>Not collected</h2>\n"
         out += "<table><thead><tr><th>Status</th><th>Item</th><th>Reason</th></tr></thead><tbody>\n"
         for issue in report.collection {
-            let status = issue.status.rawValue + (issue.httpStatus.map { " (HTTP \($0))" } ?? "")
-            out += "<tr><td>\(esc(status))</td><td>\(esc(issue.item))</td><td>\(esc(issue.reason))</td></tr>\n"
+            out += "<tr><td>\(esc(ReportText.status(issue)))</td><td>\(esc(issue.item))</td><td>\(esc(issue.reason))</td></tr>\n"
         }
         return out + "</tbody></table></section>"
     }

@@ -9,7 +9,7 @@ struct MarkdownReport {
     /// Escapes Markdown punctuation in inline text and folds newlines to spaces (table cells must be one line).
     static func escape(_ text: String) -> String {
         var out = ""
-        for character in text {
+        for character in ReportText.terminalSafe(text) {
             switch character {
             case "\\", "`", "*", "_", "[", "]", "<", ">", "|", "#", "~", "&":
                 out += "\\\(character)"
@@ -23,7 +23,8 @@ struct MarkdownReport {
     }
 
     /// A fenced code block whose fence is longer than any backtick run inside (CommonMark), so no content can close it.
-    static func codeBlock(_ lines: [String]) -> [String] {
+    static func codeBlock(_ rawLines: [String]) -> [String] {
+        let lines = rawLines.map(ReportText.terminalSafe)
         let body = lines.joined(separator: "\n")
         var longest = 0
         var run = 0
@@ -95,17 +96,20 @@ struct MarkdownReport {
                 out.append("")
             }
             if !finding.references.isEmpty {
-                out.append("**References:** " + finding.references.map { "<\(reference($0))>" }.joined(separator: ", "))
+                out.append("**References:** " + finding.references.map(reference).joined(separator: ", "))
                 out.append("")
             }
         }
         return out
     }
 
-    /// An autolink target: CommonMark autolinks end at `>` or whitespace, so those are percent-encoded.
+    /// An http(s) reference as an autolink (`>`, `<` and spaces percent-encoded, since they end one);
+    /// anything else as escaped text, so no other scheme becomes a link.
     private func reference(_ url: String) -> String {
-        url.replacingOccurrences(of: " ", with: "%20").replacingOccurrences(of: ">", with: "%3E")
+        guard ReportText.isWebLink(url) else { return esc(url) }
+        let encoded = url.replacingOccurrences(of: " ", with: "%20").replacingOccurrences(of: ">", with: "%3E")
             .replacingOccurrences(of: "<", with: "%3C")
+        return "<\(encoded)>"
     }
 
     private func pods() -> [String] {
@@ -128,8 +132,7 @@ struct MarkdownReport {
         guard !report.collection.isEmpty else { return [] }
         var out = ["## Not collected", "", "| Status | Item | Reason |", "|---|---|---|"]
         for issue in report.collection {
-            let status = issue.status.rawValue + (issue.httpStatus.map { " (HTTP \($0))" } ?? "")
-            out.append("| \(esc(status)) | \(esc(issue.item)) | \(esc(issue.reason)) |")
+            out.append("| \(esc(ReportText.status(issue))) | \(esc(issue.item)) | \(esc(issue.reason)) |")
         }
         out.append("")
         return out

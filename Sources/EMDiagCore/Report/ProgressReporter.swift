@@ -51,7 +51,7 @@ package enum ProgressFormat {
     /// redraw never wraps.
     package static func liveLine(_ p: CollectionProgress, columns: Int) -> String {
         let text = counts(p)
-        let room = columns - text.count - 3
+        let room = columns - text.count - 4  // brackets, a space, and the column the cursor rests in
         if room >= 12 {
             return bar(done: p.done, total: p.total, width: min(room, 30)) + " " + text
         }

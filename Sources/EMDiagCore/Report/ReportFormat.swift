@@ -81,6 +81,17 @@ enum ReportText {
         PodStatus.restartsColumn(restarts: pod.restarts, lastRestart: pod.lastRestart, now: now)
     }
 
+    /// True for http(s) URLs, the only references rendered as links.
+    static func isWebLink(_ reference: String) -> Bool {
+        let lower = reference.lowercased()
+        return lower.hasPrefix("https://") || lower.hasPrefix("http://")
+    }
+
+    /// "forbidden (HTTP 403)": the status of a collection problem.
+    static func status(_ issue: Manifest.CollectionIssue) -> String {
+        issue.status.rawValue + (issue.httpStatus.map { " (HTTP \($0))" } ?? "")
+    }
+
     /// "path:line" of a piece of evidence ("path" alone when the line is unknown).
     static func location(_ evidence: Evidence) -> String {
         evidence.line.map { "\(evidence.path):\($0)" } ?? evidence.path

@@ -31,12 +31,12 @@ struct TextReport {
     }
 
     private func header() -> [String] {
-        var out = wrapped("\(report.tool.name) \(report.tool.version) report: \(report.targetLine)", indent: "  ")
+        var out = wrapped("\(report.tool.name) \(report.tool.version) report: \(report.targetLine)", indent: "  ", first: "")
             .map { paint($0, .bold) }
         out.append("Collected \(ReportText.timestamp(report.collectedAt))" + (report.bundle.map { "   bundle \(safe($0))" } ?? ""))
         if report.partial {
             out += wrapped(
-                "PARTIAL: collection stopped early; findings and pods may be incomplete.", indent: "  "
+                "PARTIAL: collection stopped early; findings and pods may be incomplete.", indent: "  ", first: ""
             ).map { paint($0, .yellow) }
         }
         return out
@@ -115,9 +115,8 @@ struct TextReport {
         if !report.collection.isEmpty {
             out.append(paint("Not collected (\(report.collection.count))", .bold))
             for issue in report.collection {
-                let http = issue.httpStatus.map { " HTTP \($0)" } ?? ""
                 out += wrapped(
-                    "\(issue.status.rawValue)\(http): \(issue.item): \(issue.reason)", indent: "    ", first: "  ")
+                    "\(ReportText.status(issue)): \(issue.item): \(issue.reason)", indent: "    ", first: "  ")
             }
             out.append("")
         }
