@@ -10,7 +10,10 @@ struct ReportBuildTests {
     @Test func buildsPodsTargetAndCollectionFromTheBundle() throws {
         let report = try F.report()
         #expect(report.schemaVersion == 1)
-        #expect(report.target == .init(server: "https://127.0.0.1:6443", context: "kind-em", namespace: "em", release: "em-runtime"))
+        #expect(
+            report.target
+                == .init(server: "https://127.0.0.1:6443", context: "kind-em", namespace: "em", release: "em-runtime")
+        )
         #expect(report.collectedAt == F.clock)
         #expect(report.bundle == "emdiag-em.tar.gz")
         #expect(report.partial)
@@ -53,7 +56,13 @@ struct ReportBuildTests {
     @Test func withoutManifestUsesTheInjectedClockAndStoredNamespace() throws {
         let bundle = try F.writeBundle(manifest: false)
         defer { try? FileManager.default.removeItem(at: bundle.root) }
-        let report = try DiagnosticReport.build(bundle: bundle, findings: [], manifest: nil, bundlePath: nil, now: F.clock)
+        let report = try DiagnosticReport.build(
+            bundle: bundle,
+            findings: [],
+            manifest: nil,
+            bundlePath: nil,
+            now: F.clock
+        )
         #expect(report.collectedAt == F.clock)
         #expect(report.target.namespace == "em")
         #expect(report.bundle == nil)
@@ -81,10 +90,12 @@ struct ReportBuildTests {
         #expect(try DiagnosticReport.decode(json: Data(json.utf8)) == report)
     }
 
-    @Test(arguments: [
-        ("txt", ReportFormat.text), (".md", .markdown), ("MARKDOWN", .markdown), ("json", .json), (".html", .html),
-        ("htm", .html),
-    ] as [(String, ReportFormat)])
+    @Test(
+        arguments: [
+            ("txt", ReportFormat.text), (".md", .markdown), ("MARKDOWN", .markdown), ("json", .json), (".html", .html),
+            ("htm", .html),
+        ] as [(String, ReportFormat)]
+    )
     func formatFromExtension(ext: String, format: ReportFormat) {
         #expect(ReportFormat(fileExtension: ext) == format)
     }

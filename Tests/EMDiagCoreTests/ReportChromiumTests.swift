@@ -8,7 +8,10 @@ private let chromiumInstalled = FileManager.default.isExecutableFile(atPath: chr
 
 /// The HTML report opened in real headless Chromium (Debian's `chromium`): the page renders (exit 0, a screenshot
 /// that is not blank) and the parsed DOM holds the findings, the pod table and the timeline, with no script.
-@Suite(.serialized, .enabled(if: chromiumInstalled, "chromium is not installed at /usr/bin/chromium (apt-get install chromium)"))
+@Suite(
+    .serialized,
+    .enabled(if: chromiumInstalled, "chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
+)
 struct ReportChromiumTests {
     typealias F = ReportFixtures
 
@@ -57,7 +60,9 @@ struct ReportChromiumTests {
         """
 
     private func writeHTML(_ report: DiagnosticReport) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("emdiag-report-\(UUID().uuidString).html")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "emdiag-report-\(UUID().uuidString).html"
+        )
         try Data(ReportFormat.html.render(report).utf8).write(to: url)
         return url
     }
@@ -78,7 +83,9 @@ struct ReportChromiumTests {
         #expect(shot.status == 0, "chromium failed: \(shot.stderr)")
         let stats = try F.python(["-c", Self.pngStats, png.path])
         #expect(stats.status == 0, "PNG decode failed: \(stats.stderr)")
-        let numbers = stats.stdout.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let numbers = stats.stdout.split(separator: " ").compactMap {
+            Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
         try #require(numbers.count == 4, "unexpected stats \(stats.stdout)")
         #expect(numbers[0] == 1200 && numbers[1] == 1600)
         #expect(numbers[2] > 20, "only \(numbers[2]) distinct colours: the page looks blank")

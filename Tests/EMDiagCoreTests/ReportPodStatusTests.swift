@@ -17,36 +17,51 @@ struct ReportPodStatusTests {
 
     @Test func secondInitContainerRunningShowsInit1() {
         let pod = F.pod(
-            "p", initContainers: ["a", "b"].map(F.container),
+            "p",
+            initContainers: ["a", "b"].map(F.container),
             initStatuses: [
-                F.status("a", state: ["terminated": .object(["exitCode": .number(0), "reason": .string("Completed")])]),
+                F.status(
+                    "a",
+                    state: ["terminated": .object(["exitCode": .number(0), "reason": .string("Completed")])]
+                ),
                 F.status("b", state: F.running("2024-05-01T09:00:00Z")),
             ],
-            containers: [F.container("app")], statuses: [F.status("app", state: F.waiting("PodInitializing"))])
+            containers: [F.container("app")],
+            statuses: [F.status("app", state: F.waiting("PodInitializing"))]
+        )
         #expect(PodStatus.display(pod: pod).status == "Init:1/2")
     }
 
     @Test func failingInitContainerShowsItsReason() {
         let crashing = F.pod(
-            "p", initContainers: [F.container("migrate")],
+            "p",
+            initContainers: [F.container("migrate")],
             initStatuses: [F.status("migrate", restarts: 4, state: F.waiting("CrashLoopBackOff"))],
-            containers: [F.container("app")], statuses: [])
+            containers: [F.container("app")],
+            statuses: []
+        )
         let shown = PodStatus.display(pod: crashing)
         #expect(shown.status == "Init:CrashLoopBackOff")
         #expect(shown.restarts == 4)
 
         let failed = F.pod(
-            "p", initContainers: [F.container("migrate")],
+            "p",
+            initContainers: [F.container("migrate")],
             initStatuses: [F.status("migrate", state: ["terminated": .object(["exitCode": .number(3)])])],
-            containers: [F.container("app")], statuses: [])
+            containers: [F.container("app")],
+            statuses: []
+        )
         #expect(PodStatus.display(pod: failed).status == "Init:ExitCode:3")
 
         let signalled = F.pod(
-            "p", initContainers: [F.container("migrate")],
+            "p",
+            initContainers: [F.container("migrate")],
             initStatuses: [
                 F.status("migrate", state: ["terminated": .object(["exitCode": .number(137), "signal": .number(9)])])
             ],
-            containers: [F.container("app")], statuses: [])
+            containers: [F.container("app")],
+            statuses: []
+        )
         #expect(PodStatus.display(pod: signalled).status == "Init:Signal:9")
     }
 
@@ -66,8 +81,11 @@ struct ReportPodStatusTests {
 
     @Test func terminatedWithoutReasonShowsExitCode() {
         let pod = F.pod(
-            "p", phase: "Failed", containers: [F.container("a")],
-            statuses: [F.status("a", state: ["terminated": .object(["exitCode": .number(2)])])])
+            "p",
+            phase: "Failed",
+            containers: [F.container("a")],
+            statuses: [F.status("a", state: ["terminated": .object(["exitCode": .number(2)])])]
+        )
         #expect(PodStatus.display(pod: pod).status == "ExitCode:2")
     }
 
@@ -79,8 +97,11 @@ struct ReportPodStatusTests {
         let notReady = F.pod("p", containers: ["done", "server"].map(F.container), statuses: statuses)
         #expect(PodStatus.display(pod: notReady).status == "NotReady")
         let ready = F.pod(
-            "p", containers: ["done", "server"].map(F.container), statuses: statuses,
-            conditions: [.object(["type": .string("Ready"), "status": .string("True")])])
+            "p",
+            containers: ["done", "server"].map(F.container),
+            statuses: statuses,
+            conditions: [.object(["type": .string("Ready"), "status": .string("True")])]
+        )
         #expect(PodStatus.display(pod: ready).status == "Running")
         #expect(PodStatus.display(pod: ready).ready == "1/2")
     }
@@ -88,11 +109,15 @@ struct ReportPodStatusTests {
     @Test func sidecarInitContainersCountAsContainers() {
         let sidecar: JSONValue = .object(["name": .string("proxy"), "restartPolicy": .string("Always")])
         let pod = F.pod(
-            "p", initContainers: [sidecar],
-            initStatuses: [F.status("proxy", ready: true, restarts: 1, state: F.running("2024-05-01T09:00:00Z"), started: true)],
+            "p",
+            initContainers: [sidecar],
+            initStatuses: [
+                F.status("proxy", ready: true, restarts: 1, state: F.running("2024-05-01T09:00:00Z"), started: true)
+            ],
             containers: [F.container("app")],
             statuses: [F.status("app", ready: true, state: F.running("2024-05-01T09:00:00Z"))],
-            conditions: [.object(["type": .string("Initialized"), "status": .string("True")])])
+            conditions: [.object(["type": .string("Initialized"), "status": .string("True")])]
+        )
         let shown = PodStatus.display(pod: pod)
         #expect(shown.ready == "2/2")
         #expect(shown.status == "Running")
@@ -109,15 +134,21 @@ struct ReportPodStatusTests {
         #expect(PodStatus.display(pod: .object(pod)).status == "Terminating")
 
         let gated = F.pod(
-            "p", phase: "Pending", containers: [F.container("a")], statuses: [],
-            conditions: [.object(["type": .string("PodScheduled"), "reason": .string("SchedulingGated")])])
+            "p",
+            phase: "Pending",
+            containers: [F.container("a")],
+            statuses: [],
+            conditions: [.object(["type": .string("PodScheduled"), "reason": .string("SchedulingGated")])]
+        )
         #expect(PodStatus.display(pod: gated).status == "SchedulingGated")
     }
 
-    @Test(arguments: [
-        (0, "0s"), (119, "119s"), (125, "2m5s"), (600, "10m"), (3 * 3600 + 60, "3h1m"), (30 * 3600, "30h"),
-        (3 * 86400 + 7200, "3d2h"), (40 * 86400, "40d"), (-5, "<invalid>"),
-    ] as [(Double, String)])
+    @Test(
+        arguments: [
+            (0, "0s"), (119, "119s"), (125, "2m5s"), (600, "10m"), (3 * 3600 + 60, "3h1m"), (30 * 3600, "30h"),
+            (3 * 86400 + 7200, "3d2h"), (40 * 86400, "40d"), (-5, "<invalid>"),
+        ] as [(Double, String)]
+    )
     func humanDuration(seconds: Double, expected: String) {
         #expect(PodStatus.humanDuration(seconds) == expected)
     }

@@ -13,8 +13,10 @@ struct ReportRendererTests {
 
     @Test func textPutsTheRootCauseFirstWithEvidenceAndRemedy() throws {
         let text = ReportFormat.text.render(try F.report(), colour: false, width: 100)
-        #expect(try position(of: "[CRITICAL] Database migration conflict", in: text)
-            < position(of: "[WARNING] Container restarting", in: text))
+        #expect(
+            try position(of: "[CRITICAL] Database migration conflict", in: text)
+                < position(of: "[WARNING] Container restarting", in: text)
+        )
         #expect(try position(of: "[WARNING]", in: text) < position(of: "NAME", in: text))
         #expect(text.contains("api/v1/namespaces/em/pods/assets-7d9f/log/app.previous.log:42  FAILED: Multiple head"))
         #expect(text.contains("What to do: Roll back to the previous chart version"))
@@ -28,13 +30,18 @@ struct ReportRendererTests {
         #expect(text.contains("forbidden (HTTP 403): list secrets in em"))
         #expect(text.contains("PARTIAL"))
         #expect(text.contains("7 values hidden"))
-        #expect(!text.contains("\u{1B}"), "no escape characters at all without colour (the hostile excerpt's ESC is shown as ^[)")
+        #expect(
+            !text.contains("\u{1B}"),
+            "no escape characters at all without colour (the hostile excerpt's ESC is shown as ^[)"
+        )
         #expect(text.contains("^[[31mred"))
     }
 
     @Test func textWrapsAtTheWidth() throws {
         let text = ReportFormat.text.render(try F.report(), colour: false, width: 60)
-        let summary = text.split(separator: "\n").filter { $0.hasPrefix("  Alembic") || $0.hasPrefix("  head revisions") }
+        let summary = text.split(separator: "\n").filter {
+            $0.hasPrefix("  Alembic") || $0.hasPrefix("  head revisions")
+        }
         #expect(!summary.isEmpty)
         for line in text.split(separator: "\n") where !line.contains("/") && !line.contains("  ") {
             #expect(line.count <= 60, "line too long: \(line)")
@@ -60,13 +67,17 @@ struct ReportRendererTests {
     @Test func markdownHasHeadingsTableCodeBlocksAndEscapes() throws {
         let md = ReportFormat.markdown.render(try F.report())
         #expect(md.hasPrefix("# emdiag report: namespace em, release em-runtime"))
-        #expect(try position(of: "### 1. CRITICAL: Database migration conflict", in: md)
-            < position(of: "### 2. WARNING: Container restarting", in: md))
+        #expect(
+            try position(of: "### 1. CRITICAL: Database migration conflict", in: md)
+                < position(of: "### 2. WARNING: Container restarting", in: md)
+        )
         #expect(md.contains("| Namespace | Name | Ready | Status | Restarts | Node |"))
         #expect(md.contains("| em | governance\\-0 |") == false, "hyphens are not escaped")
         #expect(md.contains("| em | governance-0 | 0/1 | Init:0/3 | 0 | node-1 |"))
         #expect(md.contains("| em | assets-7d9f | 0/1 | CrashLoopBackOff | 5 (4m56s ago) | node-1 |"))
-        #expect(md.contains("```text\napi/v1/namespaces/em/pods/assets-7d9f/log/app.previous.log:42  FAILED: Multiple head"))
+        #expect(
+            md.contains("```text\napi/v1/namespaces/em/pods/assets-7d9f/log/app.previous.log:42  FAILED: Multiple head")
+        )
         #expect(md.contains("**What to do:** Roll back to the previous chart version"))
         #expect(md.contains("**Explains:** crashloop"))
         // Collection reason with a pipe and backticks stays one table row.
@@ -90,7 +101,9 @@ struct ReportRendererTests {
         #expect(html.hasPrefix("<!DOCTYPE html>"))
         #expect(!html.contains("<script"), "no script element, escaped or injected")
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
-        #expect(html.contains("<span class=\"loc\">api/v1/namespaces/em/pods/assets-7d9f/log/app.previous.log:42</span>"))
+        #expect(
+            html.contains("<span class=\"loc\">api/v1/namespaces/em/pods/assets-7d9f/log/app.previous.log:42</span>")
+        )
         #expect(html.contains("What to do:</b> Roll back"))
         #expect(html.contains("<svg"))
         #expect(html.contains("OOMKilled"))

@@ -11,11 +11,17 @@ extension DiagnosticReport {
     ///   - now: the time used as `collectedAt` when there is no manifest (injected, so output is reproducible).
     /// - Throws: `BundleError.invalidJSON` when a pods or events file is not JSON.
     package static func build(
-        bundle: BundleDirectory, findings: [Finding], manifest: Manifest?, bundlePath: String?, now: Date = Date()
+        bundle: BundleDirectory,
+        findings: [Finding],
+        manifest: Manifest?,
+        bundlePath: String?,
+        now: Date = Date()
     ) throws -> DiagnosticReport {
         let namespaces = storedNamespaces(in: bundle)
-        let pods = try namespaces.flatMap { try bundle.items(.pods, namespace: $0) } + bundle.items(.pods, namespace: nil)
-        let events = try namespaces.flatMap { try bundle.items(.events, namespace: $0) }
+        let pods =
+            try namespaces.flatMap { try bundle.items(.pods, namespace: $0) } + bundle.items(.pods, namespace: nil)
+        let events =
+            try namespaces.flatMap { try bundle.items(.events, namespace: $0) }
             + bundle.items(.events, namespace: nil)
 
         var summaries: [String: PodSummary] = [:]
@@ -27,9 +33,13 @@ extension DiagnosticReport {
             rawPods[key] = pod
         }
         var warnings: [String: [TimelineEvent]] = [:]
-        for event in events where event["type"]?.string == "Warning" && event[path: "involvedObject.kind"]?.string == "Pod" {
-            guard let name = event[path: "involvedObject.name"]?.string, let item = warningEvent(event) else { continue }
-            let namespace = event[path: "involvedObject.namespace"]?.string ?? event[path: "metadata.namespace"]?.string ?? ""
+        for event in events
+        where event["type"]?.string == "Warning" && event[path: "involvedObject.kind"]?.string == "Pod" {
+            guard let name = event[path: "involvedObject.name"]?.string, let item = warningEvent(event) else {
+                continue
+            }
+            let namespace =
+                event[path: "involvedObject.namespace"]?.string ?? event[path: "metadata.namespace"]?.string ?? ""
             warnings["\(namespace)/\(name)", default: []].append(item)
         }
 
@@ -38,12 +48,22 @@ extension DiagnosticReport {
             let events = (rawPods[key].map(containerEvents) ?? []) + (warnings[key] ?? [])
             guard !events.isEmpty else { return nil }
             let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
-            return PodTimeline(pod: parts.last ?? key, namespace: parts.first ?? "", events: events.sorted(by: timeOrder))
+            return PodTimeline(
+                pod: parts.last ?? key,
+                namespace: parts.first ?? "",
+                events: events.sorted(by: timeOrder)
+            )
         }
 
-        let target = manifest.map {
-            Target(server: $0.target.server, context: $0.target.context, namespace: $0.target.namespace, release: $0.target.release)
-        } ?? Target(namespace: namespaces.first ?? "")
+        let target =
+            manifest.map {
+                Target(
+                    server: $0.target.server,
+                    context: $0.target.context,
+                    namespace: $0.target.namespace,
+                    release: $0.target.release
+                )
+            } ?? Target(namespace: namespaces.first ?? "")
         return DiagnosticReport(
             tool: manifest?.tool ?? Manifest.Tool(),
             target: target,
@@ -55,7 +75,9 @@ extension DiagnosticReport {
             timeline: timeline,
             collection: manifest?.collection ?? [],
             redaction: RedactionSummary(
-                enabled: manifest?.redaction.enabled ?? false, hiddenValues: hiddenValueCount(bundle, manifest))
+                enabled: manifest?.redaction.enabled ?? false,
+                hiddenValues: hiddenValueCount(bundle, manifest)
+            )
         )
     }
 
@@ -72,7 +94,8 @@ extension DiagnosticReport {
             .lazy.compactMap { labels[$0]?.string }.first
         let sidecars = Set(
             (pod[path: "spec.initContainers"]?.array ?? []).filter { $0["restartPolicy"]?.string == "Always" }
-                .compactMap { $0["name"]?.string })
+                .compactMap { $0["name"]?.string }
+        )
         let initStatuses = (pod[path: "status.initContainerStatuses"]?.array ?? []).map { status in
             containerSummary(status, kind: sidecars.contains(status["name"]?.string ?? "") ? .sidecar : .`init`)
         }
@@ -94,10 +117,9 @@ extension DiagnosticReport {
     private static func containerSummary(_ status: JSONValue, kind: ContainerSummary.Kind) -> ContainerSummary {
         let state = status["state"] ?? .null
         let (stateName, detail): (ContainerSummary.State, JSONValue?) =
-            if let waiting = state["waiting"] { (.waiting, waiting) }
-            else if let running = state["running"] { (.running, running) }
-            else if let terminated = state["terminated"] { (.terminated, terminated) }
-            else { (.unknown, nil) }
+            if let waiting = state["waiting"] { (.waiting, waiting) } else if let running = state["running"] {
+                (.running, running)
+            } else if let terminated = state["terminated"] { (.terminated, terminated) } else { (.unknown, nil) }
         let last = status[path: "lastState.terminated"]
         return ContainerSummary(
             name: status["name"]?.string ?? "",
@@ -112,32 +134,45 @@ extension DiagnosticReport {
             finishedAt: KubeTime.parse(detail?["finishedAt"]?.string),
             lastTermination: last.map {
                 Termination(
-                    reason: $0["reason"]?.string, exitCode: $0["exitCode"]?.int,
-                    startedAt: KubeTime.parse($0["startedAt"]?.string), finishedAt: KubeTime.parse($0["finishedAt"]?.string))
+                    reason: $0["reason"]?.string,
+                    exitCode: $0["exitCode"]?.int,
+                    startedAt: KubeTime.parse($0["startedAt"]?.string),
+                    finishedAt: KubeTime.parse($0["finishedAt"]?.string)
+                )
             }
         )
     }
 
     /// Starts and terminations of every container of a pod, from `state` and `lastState`.
     private static func containerEvents(_ pod: JSONValue) -> [TimelineEvent] {
-        let statuses = (pod[path: "status.initContainerStatuses"]?.array ?? []) + (pod[path: "status.containerStatuses"]?.array ?? [])
+        let statuses =
+            (pod[path: "status.initContainerStatuses"]?.array ?? [])
+            + (pod[path: "status.containerStatuses"]?.array ?? [])
         return statuses.flatMap { status -> [TimelineEvent] in
             let name = status["name"]?.string
-            return [status[path: "lastState.terminated"], status[path: "state.terminated"], status[path: "state.running"]]
-                .compactMap { $0 }
-                .flatMap { run -> [TimelineEvent] in
-                    var out: [TimelineEvent] = []
-                    if let started = KubeTime.parse(run["startedAt"]?.string) {
-                        out.append(TimelineEvent(time: started, kind: .started, container: name))
-                    }
-                    if let finished = KubeTime.parse(run["finishedAt"]?.string) {
-                        out.append(
-                            TimelineEvent(
-                                time: finished, kind: .terminated, container: name, reason: run["reason"]?.string,
-                                exitCode: run["exitCode"]?.int, message: run["message"]?.string))
-                    }
-                    return out
+            return [
+                status[path: "lastState.terminated"], status[path: "state.terminated"], status[path: "state.running"],
+            ]
+            .compactMap { $0 }
+            .flatMap { run -> [TimelineEvent] in
+                var out: [TimelineEvent] = []
+                if let started = KubeTime.parse(run["startedAt"]?.string) {
+                    out.append(TimelineEvent(time: started, kind: .started, container: name))
                 }
+                if let finished = KubeTime.parse(run["finishedAt"]?.string) {
+                    out.append(
+                        TimelineEvent(
+                            time: finished,
+                            kind: .terminated,
+                            container: name,
+                            reason: run["reason"]?.string,
+                            exitCode: run["exitCode"]?.int,
+                            message: run["message"]?.string
+                        )
+                    )
+                }
+                return out
+            }
         }
     }
 
@@ -145,14 +180,21 @@ extension DiagnosticReport {
     /// timeline shows when each problem began; `lastSeen` is `lastTimestamp` or `series.lastObservedTime`.
     private static func warningEvent(_ event: JSONValue) -> TimelineEvent? {
         let first = KubeTime.parse(event["firstTimestamp"]?.string) ?? KubeTime.parse(event["eventTime"]?.string)
-        let last = KubeTime.parse(event["lastTimestamp"]?.string)
+        let last =
+            KubeTime.parse(event["lastTimestamp"]?.string)
             ?? KubeTime.parse(event[path: "series.lastObservedTime"]?.string)
         guard let time = first ?? last else { return nil }
         let fieldPath = event[path: "involvedObject.fieldPath"]?.string
         return TimelineEvent(
-            time: time, kind: .warning, container: fieldPath.flatMap(containerName(fieldPath:)),
-            reason: event["reason"]?.string, message: event["message"]?.string,
-            count: event["count"]?.int ?? event[path: "series.count"]?.int ?? 1, firstSeen: time, lastSeen: max(last ?? time, time))
+            time: time,
+            kind: .warning,
+            container: fieldPath.flatMap(containerName(fieldPath:)),
+            reason: event["reason"]?.string,
+            message: event["message"]?.string,
+            count: event["count"]?.int ?? event[path: "series.count"]?.int ?? 1,
+            firstSeen: time,
+            lastSeen: max(last ?? time, time)
+        )
     }
 
     /// `spec.containers{app}` -> `app`.

@@ -40,8 +40,16 @@ package struct DiagnosticReport: Codable, Sendable, Equatable {
         package var lastTermination: Termination?
 
         package init(
-            name: String, kind: Kind, ready: Bool, restarts: Int, state: State, reason: String? = nil,
-            message: String? = nil, exitCode: Int? = nil, startedAt: Date? = nil, finishedAt: Date? = nil,
+            name: String,
+            kind: Kind,
+            ready: Bool,
+            restarts: Int,
+            state: State,
+            reason: String? = nil,
+            message: String? = nil,
+            exitCode: Int? = nil,
+            startedAt: Date? = nil,
+            finishedAt: Date? = nil,
             lastTermination: Termination? = nil
         ) {
             self.name = name
@@ -90,8 +98,16 @@ package struct DiagnosticReport: Codable, Sendable, Equatable {
         package var containers: [ContainerSummary]
 
         package init(
-            name: String, namespace: String, component: String?, phase: String, ready: String, status: String,
-            restarts: Int, lastRestart: Date?, node: String?, containers: [ContainerSummary]
+            name: String,
+            namespace: String,
+            component: String?,
+            phase: String,
+            ready: String,
+            status: String,
+            restarts: Int,
+            lastRestart: Date?,
+            node: String?,
+            containers: [ContainerSummary]
         ) {
             self.name = name
             self.namespace = namespace
@@ -129,8 +145,15 @@ package struct DiagnosticReport: Codable, Sendable, Equatable {
         package var lastSeen: Date?
 
         package init(
-            time: Date, kind: Kind, container: String? = nil, reason: String? = nil, exitCode: Int? = nil,
-            message: String? = nil, count: Int? = nil, firstSeen: Date? = nil, lastSeen: Date? = nil
+            time: Date,
+            kind: Kind,
+            container: String? = nil,
+            reason: String? = nil,
+            exitCode: Int? = nil,
+            message: String? = nil,
+            count: Int? = nil,
+            firstSeen: Date? = nil,
+            lastSeen: Date? = nil
         ) {
             self.time = time
             self.kind = kind
@@ -200,8 +223,15 @@ package struct DiagnosticReport: Codable, Sendable, Equatable {
     package var redaction: RedactionSummary
 
     package init(
-        tool: Manifest.Tool = Manifest.Tool(), target: Target, collectedAt: Date, bundle: String?, partial: Bool,
-        findings: [Finding], pods: [PodSummary], timeline: [PodTimeline], collection: [Manifest.CollectionIssue],
+        tool: Manifest.Tool = Manifest.Tool(),
+        target: Target,
+        collectedAt: Date,
+        bundle: String?,
+        partial: Bool,
+        findings: [Finding],
+        pods: [PodSummary],
+        timeline: [PodTimeline],
+        collection: [Manifest.CollectionIssue],
         redaction: RedactionSummary
     ) {
         self.schemaVersion = DiagnosticReport.currentSchemaVersion

@@ -47,7 +47,8 @@ struct MarkdownReport {
         if let bundle = report.bundle { out.append("- Bundle: \(esc(bundle))") }
         out.append(
             "- Redaction: "
-                + (report.redaction.enabled ? "on, \(report.redaction.hiddenValues) values hidden" : "off"))
+                + (report.redaction.enabled ? "on, \(report.redaction.hiddenValues) values hidden" : "off")
+        )
         if report.partial {
             out += ["", "> **Partial bundle:** collection stopped early; findings and pods may be incomplete."]
         }

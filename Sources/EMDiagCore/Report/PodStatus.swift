@@ -15,13 +15,16 @@ package enum PodStatus {
         let phase = status["phase"]?.string ?? ""
         var reason = status["reason"]?.string.flatMap { $0.isEmpty ? nil : $0 } ?? phase
         let conditions = status["conditions"]?.array ?? []
-        if conditions.contains(where: { $0["type"]?.string == "PodScheduled" && $0["reason"]?.string == "SchedulingGated" }) {
+        if conditions.contains(where: {
+            $0["type"]?.string == "PodScheduled" && $0["reason"]?.string == "SchedulingGated"
+        }) {
             reason = "SchedulingGated"
         }
 
         let initSpecs = spec["initContainers"]?.array ?? []
         let restartableInit = Set(
-            initSpecs.filter { $0["restartPolicy"]?.string == "Always" }.compactMap { $0["name"]?.string })
+            initSpecs.filter { $0["restartPolicy"]?.string == "Always" }.compactMap { $0["name"]?.string }
+        )
         let totalContainers = (spec["containers"]?.array.count ?? 0) + restartableInit.count
         var readyContainers = 0
         var restarts = 0
@@ -75,7 +78,9 @@ package enum PodStatus {
             for container in (status["containerStatuses"]?.array ?? []).reversed() {
                 restarts += container["restartCount"]?.int ?? 0
                 lastRestart = latest(
-                    lastRestart, KubeTime.parse(container[path: "lastState.terminated.finishedAt"]?.string))
+                    lastRestart,
+                    KubeTime.parse(container[path: "lastState.terminated.finishedAt"]?.string)
+                )
                 let waitingReason = container[path: "state.waiting.reason"]?.string ?? ""
                 let terminated = container[path: "state.terminated"]
                 if !waitingReason.isEmpty {

@@ -1,9 +1,9 @@
 import Foundation
 
 /// The timeline picture of the HTML report: an inline SVG with one row per pod over a shared time axis.
-/// Container runs are green bars, failed terminations red dots (labelled `OOMKilled`, `Error exit 1`), clean exits
-/// grey dots, warning events orange triangles at their first occurrence with a line to the last; a dashed line marks the first failure, so a reader sees what broke
-/// first. Every marker carries a `<title>` tooltip with the details.
+/// Container runs are green bars, failed terminations red dots (labelled `OOMKilled`, `Error exit 1`), clean
+/// exits grey dots, warning events orange triangles at their first occurrence with a line to the last; a dashed
+/// line marks the first failure, so a reader sees what broke first. Every marker has a `<title>` tooltip.
 struct ReportTimeline {
     let report: DiagnosticReport
 
@@ -29,7 +29,9 @@ struct ReportTimeline {
 
     /// The time window: first to last event, widened so that a single instant still has room.
     private var window: (start: Date, end: Date)? {
-        let times = report.timeline.flatMap { row in row.events.flatMap { event in [event.time, event.lastSeen ?? event.time] } }
+        let times = report.timeline.flatMap { row in
+            row.events.flatMap { event in [event.time, event.lastSeen ?? event.time] }
+        }
         guard let first = times.min(), let last = times.max() else { return nil }
         let span = max(last.timeIntervalSince(first), 60)
         let pad = span * 0.04
@@ -43,30 +45,44 @@ struct ReportTimeline {
 
     private func fmt(_ value: Double) -> String { String(format: "%.1f", value) }
 
+    /// One SVG element. Attribute values are escaped here; `content` is markup the caller escaped.
+    private func el(_ name: String, _ attributes: KeyValuePairs<String, String>, _ content: String? = nil) -> String {
+        let attrs = attributes.map { " \($0.key)=\"\(esc($0.value))\"" }.joined()
+        return content.map { "<\(name)\(attrs)>\($0)</\(name)>" } ?? "<\(name)\(attrs)/>"
+    }
+
+    private func title(_ text: String) -> String { "<title>\(esc(text))</title>" }
+
     func svg() -> String {
         guard let window else {
             return "<p>No container starts, terminations or warning events were recorded.</p>"
         }
         let height = axisHeight + rowHeight * Double(report.timeline.count) + legendHeight
-        var parts: [String] = [
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"Timeline of restarts, terminations and warning events per pod\" "
-                + "width=\"\(fmt(width))\" height=\"\(fmt(height))\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\" "
-                + "font-family=\"system-ui,sans-serif\" font-size=\"12\">"
-        ]
+        var parts: [String] = []
         parts += axis(window, height: height - legendHeight)
         for (index, row) in report.timeline.enumerated() {
             parts += self.row(row, top: axisHeight + rowHeight * Double(index), window: window)
         }
         parts += firstFailure(window, height: height - legendHeight)
         parts += legend(top: height - legendHeight + 10)
-        parts.append("</svg>")
-        return parts.joined(separator: "\n")
+        return el(
+            "svg",
+            [
+                "xmlns": "http://www.w3.org/2000/svg", "role": "img",
+                "aria-label": "Timeline of restarts, terminations and warning events per pod",
+                "width": fmt(width), "height": fmt(height), "viewBox": "0 0 \(fmt(width)) \(fmt(height))",
+                "font-family": "system-ui,sans-serif", "font-size": "12",
+            ],
+            "\n" + parts.joined(separator: "\n") + "\n"
+        )
     }
 
     private func axis(_ window: (start: Date, end: Date), height: Double) -> [String] {
         let span = window.end.timeIntervalSince(window.start)
-        let steps: [Double] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
-                               172_800, 604_800]
+        let steps: [Double] = [
+            1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+            172_800, 604_800,
+        ]
         let step = steps.first { span / $0 <= 8 } ?? 604_800
         let calendar = Self.utcCalendar
         let format: (Date) -> String = { date in
@@ -75,13 +91,21 @@ struct ReportTimeline {
             if span > 86400 { return String(format: "%02d-%02d ", c.month ?? 0, c.day ?? 0) + hm }
             return step < 60 ? hm + String(format: ":%02d", c.second ?? 0) : hm
         }
-        var out = ["<text x=\"8\" y=\"18\" font-weight=\"600\">pod (UTC)</text>"]
+        var out = [el("text", ["x": "8", "y": "18", "font-weight": "600"], "pod (UTC)")]
         var tick = (window.start.timeIntervalSince1970 / step).rounded(.up) * step
         while tick <= window.end.timeIntervalSince1970 {
             let date = Date(timeIntervalSince1970: tick)
             let px = fmt(x(date, window))
-            out.append("<line x1=\"\(px)\" y1=\"\(fmt(axisHeight - 8))\" x2=\"\(px)\" y2=\"\(fmt(height))\" stroke=\"#e6e9ed\"/>")
-            out.append("<text x=\"\(px)\" y=\"\(fmt(axisHeight - 14))\" text-anchor=\"middle\" fill=\"#4a5562\">\(format(date))</text>")
+            out.append(
+                el("line", ["x1": px, "y1": fmt(axisHeight - 8), "x2": px, "y2": fmt(height), "stroke": "#e6e9ed"])
+            )
+            out.append(
+                el(
+                    "text",
+                    ["x": px, "y": fmt(axisHeight - 14), "text-anchor": "middle", "fill": "#4a5562"],
+                    esc(format(date))
+                )
+            )
             tick += step
         }
         return out
@@ -97,44 +121,87 @@ struct ReportTimeline {
         let mid = top + rowHeight / 2 + 4
         let pod = report.pods.first { $0.name == row.pod && $0.namespace == row.namespace }
         let name = row.pod.count > 34 ? String(row.pod.prefix(33)) + "…" : row.pod
+        let stripe = Int((top - axisHeight) / rowHeight) % 2 == 0 ? "#fafbfc" : "#ffffff"
         var out = [
             "<g class=\"row\">",
-            "<rect x=\"0\" y=\"\(fmt(top))\" width=\"\(fmt(width))\" height=\"\(fmt(rowHeight))\" fill=\"\(Int(top / rowHeight) % 2 == 0 ? "#fafbfc" : "#ffffff")\"/>",
-            "<text x=\"8\" y=\"\(fmt(mid - 4))\" font-weight=\"600\"><title>\(esc(row.namespace))/\(esc(row.pod))</title>\(esc(name))</text>",
+            el("rect", ["x": "0", "y": fmt(top), "width": fmt(width), "height": fmt(rowHeight), "fill": stripe]),
+            el(
+                "text",
+                ["x": "8", "y": fmt(mid - 4), "font-weight": "600"],
+                title("\(row.namespace)/\(row.pod)") + esc(name)
+            ),
         ]
         if let pod {
-            let colour = pod.healthy ? "#2e7d32" : "#c62828"
-            out.append("<text x=\"8\" y=\"\(fmt(mid + 11))\" fill=\"\(colour)\">\(esc(pod.status)) · \(esc(pod.ready)) ready · \(pod.restarts) restarts</text>")
+            out.append(
+                el(
+                    "text",
+                    ["x": "8", "y": fmt(mid + 11), "fill": pod.healthy ? "#2e7d32" : "#c62828"],
+                    esc("\(pod.status) · \(pod.ready) ready · \(pod.restarts) restarts")
+                )
+            )
         }
-        out.append("<line x1=\"\(fmt(plotLeft))\" y1=\"\(fmt(mid))\" x2=\"\(fmt(plotRight))\" y2=\"\(fmt(mid))\" stroke=\"#c9ced6\"/>")
+        out.append(
+            el(
+                "line",
+                ["x1": fmt(plotLeft), "y1": fmt(mid), "x2": fmt(plotRight), "y2": fmt(mid), "stroke": "#c9ced6"]
+            )
+        )
         out += runs(row, mid: mid, window: window)
         var labelEnd = -Double.infinity
         for event in row.events where event.kind != .started {
             let px = x(event.time, window)
-            let tip = esc(tooltip(event, pod: row.pod))
+            let tip = title(tooltip(event, pod: row.pod))
             if event.kind == .warning {
-                if let last = event.lastSeen, last > event.time {
-                    let x1 = x(last, window)
-                    out.append("<line x1=\"\(fmt(px))\" y1=\"\(fmt(mid + 3))\" x2=\"\(fmt(x1))\" y2=\"\(fmt(mid + 3))\" stroke=\"#e09b00\" stroke-width=\"2\" opacity=\"0.7\"/>")
-                    out.append("<line x1=\"\(fmt(x1))\" y1=\"\(fmt(mid - 1))\" x2=\"\(fmt(x1))\" y2=\"\(fmt(mid + 7))\" stroke=\"#e09b00\" stroke-width=\"2\"/>")
-                }
+                out += warningSpan(event, from: px, mid: mid, window: window)
                 let points = "\(fmt(px)),\(fmt(mid - 7)) \(fmt(px - 6)),\(fmt(mid + 5)) \(fmt(px + 6)),\(fmt(mid + 5))"
-                out.append("<polygon points=\"\(points)\" fill=\"#e09b00\" stroke=\"#fff\"><title>\(tip)</title></polygon>")
+                out.append(el("polygon", ["points": points, "fill": "#e09b00", "stroke": "#fff"], tip))
             } else {
                 let fill = Self.isFailure(event) ? "#c62828" : "#8a96a3"
-                out.append("<circle cx=\"\(fmt(px))\" cy=\"\(fmt(mid))\" r=\"6\" fill=\"\(fill)\" stroke=\"#fff\"><title>\(tip)</title></circle>")
+                out.append(
+                    el("circle", ["cx": fmt(px), "cy": fmt(mid), "r": "6", "fill": fill, "stroke": "#fff"], tip)
+                )
             }
-            // Label a marker only when the text fits after the previous label of this row.
+            // Label a failure only when its text fits after the previous label of this row.
             let label = event.label
             let textWidth = Double(label.count) * 6.6
-            let y = event.kind == .warning ? mid + 18 : mid - 10
-            if px - textWidth / 2 > labelEnd + 4, Self.isFailure(event) {
-                out.append("<text x=\"\(fmt(px))\" y=\"\(fmt(y))\" text-anchor=\"middle\" font-size=\"11\" fill=\"#1d232a\">\(esc(label))</text>")
+            if Self.isFailure(event), px - textWidth / 2 > labelEnd + 4 {
+                let y = event.kind == .warning ? mid + 18 : mid - 10
+                out.append(
+                    el(
+                        "text",
+                        ["x": fmt(px), "y": fmt(y), "text-anchor": "middle", "font-size": "11", "fill": "#1d232a"],
+                        esc(label)
+                    )
+                )
                 labelEnd = px + textWidth / 2
             }
         }
         out.append("</g>")
         return out
+    }
+
+    /// A warning seen more than once: a line from its first to its last occurrence, ending in a tick.
+    private func warningSpan(
+        _ event: DiagnosticReport.TimelineEvent,
+        from px: Double,
+        mid: Double,
+        window: (start: Date, end: Date)
+    ) -> [String] {
+        guard let last = event.lastSeen, last > event.time else { return [] }
+        let x1 = fmt(x(last, window))
+        return [
+            el(
+                "line",
+                [
+                    "x1": fmt(px), "y1": fmt(mid + 3), "x2": x1, "y2": fmt(mid + 3), "stroke": "#e09b00",
+                    "stroke-width": "2", "opacity": "0.7",
+                ]
+            ),
+            el(
+                "line",
+                ["x1": x1, "y1": fmt(mid - 1), "x2": x1, "y2": fmt(mid + 7), "stroke": "#e09b00", "stroke-width": "2"]
+            ),
+        ]
     }
 
     /// Green bars for the known runs of each container (a start up to its termination, or to the end).
@@ -154,7 +221,13 @@ struct ReportTimeline {
         return bars.map { start, end in
             let x0 = x(start, window)
             let w = max(x(end, window) - x0, 2)
-            return "<rect x=\"\(fmt(x0))\" y=\"\(fmt(mid - 3))\" width=\"\(fmt(w))\" height=\"6\" rx=\"3\" fill=\"#7cc48a\" opacity=\"0.8\"/>"
+            return el(
+                "rect",
+                [
+                    "x": fmt(x0), "y": fmt(mid - 3), "width": fmt(w), "height": "6", "rx": "3", "fill": "#7cc48a",
+                    "opacity": "0.8",
+                ]
+            )
         }
     }
 
@@ -171,6 +244,7 @@ struct ReportTimeline {
         return text
     }
 
+    /// A dashed line at the earliest failure of any pod, captioned with the pod, what happened and when.
     private func firstFailure(_ window: (start: Date, end: Date), height: Double) -> [String] {
         let failures = report.timeline.flatMap { row in
             row.events.filter(Self.isFailure).map { (row.pod, $0) }
@@ -178,21 +252,40 @@ struct ReportTimeline {
         guard let (pod, first) = failures.min(by: { $0.1.time < $1.1.time }) else { return [] }
         let px = fmt(x(first.time, window))
         let caption = "first failure: \(pod) \(first.label) at \(ReportText.timestamp(first.time))"
-        let anchor = x(first.time, window) > (plotLeft + plotRight) / 2 ? "end" : "start"
+        let rightHalf = x(first.time, window) > (plotLeft + plotRight) / 2
         return [
-            "<line x1=\"\(px)\" y1=\"\(fmt(axisHeight - 6))\" x2=\"\(px)\" y2=\"\(fmt(height))\" stroke=\"#c62828\" stroke-dasharray=\"4 3\"/>",
-            "<text x=\"\(px)\" y=\"\(fmt(axisHeight - 1))\" text-anchor=\"\(anchor)\" dx=\"\(anchor == "end" ? -4 : 4)\" font-size=\"11\" fill=\"#c62828\">\(esc(caption))</text>",
+            el(
+                "line",
+                [
+                    "x1": px, "y1": fmt(axisHeight - 6), "x2": px, "y2": fmt(height), "stroke": "#c62828",
+                    "stroke-dasharray": "4 3",
+                ]
+            ),
+            el(
+                "text",
+                [
+                    "x": px, "y": fmt(axisHeight - 1), "text-anchor": rightHalf ? "end" : "start",
+                    "dx": rightHalf ? "-4" : "4", "font-size": "11", "fill": "#c62828",
+                ],
+                esc(caption)
+            ),
         ]
     }
 
     private func legend(top: Double) -> [String] {
         let y = fmt(top + 8)
+        let dot = fmt(top + 5)
+        let dot2 = fmt(top + 10)
         return [
             "<g class=\"legend\" font-size=\"11\" fill=\"#4a5562\">",
-            "<rect x=\"8\" y=\"\(fmt(top + 2))\" width=\"24\" height=\"6\" rx=\"3\" fill=\"#7cc48a\"/><text x=\"38\" y=\"\(y)\">container running</text>",
-            "<circle cx=\"160\" cy=\"\(fmt(top + 5))\" r=\"6\" fill=\"#c62828\"/><text x=\"172\" y=\"\(y)\">terminated (failure)</text>",
-            "<circle cx=\"310\" cy=\"\(fmt(top + 5))\" r=\"6\" fill=\"#8a96a3\"/><text x=\"322\" y=\"\(y)\">exited 0</text>",
-            "<polygon points=\"400,\(fmt(top - 2)) 394,\(fmt(top + 10)) 406,\(fmt(top + 10))\" fill=\"#e09b00\"/><text x=\"414\" y=\"\(y)\">warning event</text>",
+            el("rect", ["x": "8", "y": fmt(top + 2), "width": "24", "height": "6", "rx": "3", "fill": "#7cc48a"]),
+            el("text", ["x": "38", "y": y], "container running"),
+            el("circle", ["cx": "160", "cy": dot, "r": "6", "fill": "#c62828"]),
+            el("text", ["x": "172", "y": y], "terminated (failure)"),
+            el("circle", ["cx": "310", "cy": dot, "r": "6", "fill": "#8a96a3"]),
+            el("text", ["x": "322", "y": y], "exited 0"),
+            el("polygon", ["points": "400,\(fmt(top - 2)) 394,\(dot2) 406,\(dot2)", "fill": "#e09b00"]),
+            el("text", ["x": "414", "y": y], "warning event"),
             "</g>",
         ]
     }

@@ -31,12 +31,21 @@ struct TextReport {
     }
 
     private func header() -> [String] {
-        var out = wrapped("\(report.tool.name) \(report.tool.version) report: \(report.targetLine)", indent: "  ", first: "")
-            .map { paint($0, .bold) }
-        out.append("Collected \(ReportText.timestamp(report.collectedAt))" + (report.bundle.map { "   bundle \(safe($0))" } ?? ""))
+        var out = wrapped(
+            "\(report.tool.name) \(report.tool.version) report: \(report.targetLine)",
+            indent: "  ",
+            first: ""
+        )
+        .map { paint($0, .bold) }
+        out.append(
+            "Collected \(ReportText.timestamp(report.collectedAt))"
+                + (report.bundle.map { "   bundle \(safe($0))" } ?? "")
+        )
         if report.partial {
             out += wrapped(
-                "PARTIAL: collection stopped early; findings and pods may be incomplete.", indent: "  ", first: ""
+                "PARTIAL: collection stopped early; findings and pods may be incomplete.",
+                indent: "  ",
+                first: ""
             ).map { paint($0, .yellow) }
         }
         return out
@@ -59,10 +68,17 @@ struct TextReport {
         let noun = report.findings.count == 1 ? "finding" : "findings"
         var out = [paint("\(report.findings.count) \(noun) (\(counts)), root cause first", .bold), ""]
         for finding in report.findings {
-            out.append("\(badge(finding.severity)) \(paint(safe(finding.title), .bold))  \(paint("(\(safe(finding.id)))", .dim))")
+            out.append(
+                badge(finding.severity) + " " + paint(safe(finding.title), .bold) + "  "
+                    + paint("(\(safe(finding.id)))", .dim)
+            )
             out += wrapped(finding.summary, indent: "  ")
             if !finding.resources.isEmpty {
-                out += wrapped(finding.resources.map(\.description).joined(separator: ", "), indent: "    ", first: "  Resources: ")
+                out += wrapped(
+                    finding.resources.map(\.description).joined(separator: ", "),
+                    indent: "    ",
+                    first: "  Resources: "
+                )
             }
             if !finding.evidence.isEmpty {
                 out.append("  Evidence:")
@@ -93,14 +109,16 @@ struct TextReport {
         for pod in report.pods {
             rows.append(
                 (multiNamespace ? [pod.namespace] : [])
-                    + [pod.name, pod.ready, pod.status, ReportText.restarts(pod, now: report.collectedAt)].map(safe))
+                    + [pod.name, pod.ready, pod.status, ReportText.restarts(pod, now: report.collectedAt)].map(safe)
+            )
         }
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         let statusColumn = rows[0].count - 2
         var out = [paint("Pods", .bold)]
         for (index, row) in rows.enumerated() {
             let cells = row.enumerated().map { column, cell -> String in
-                let padded = column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                let padded =
+                    column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
                 guard index > 0, column == statusColumn else { return padded }
                 return paint(padded, report.pods[index - 1].healthy ? .green : .red)
             }
@@ -116,11 +134,15 @@ struct TextReport {
             out.append(paint("Not collected (\(report.collection.count))", .bold))
             for issue in report.collection {
                 out += wrapped(
-                    "\(ReportText.status(issue)): \(issue.item): \(issue.reason)", indent: "    ", first: "  ")
+                    "\(ReportText.status(issue)): \(issue.item): \(issue.reason)",
+                    indent: "    ",
+                    first: "  "
+                )
             }
             out.append("")
         }
-        let redaction = report.redaction.enabled
+        let redaction =
+            report.redaction.enabled
             ? "Redaction: on, \(report.redaction.hiddenValues) values hidden." : "Redaction: off."
         out.append(redaction + (report.partial ? "  Bundle is PARTIAL." : ""))
         return out
