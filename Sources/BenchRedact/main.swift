@@ -25,6 +25,7 @@ let secrets = [
     "WARN  retry postgresql://em:Bench-Pass-%d@db:5432/em in %ds",
     "DEBUG headers Authorization: Bearer bench-token-%d-abcdef %d",
 ]
+func generate(megabytes: Int) -> (log: [UInt8], lines: Int) {
 var log: [UInt8] = []
 log.reserveCapacity(megabytes << 20 + 4096)
 var i = 0
@@ -35,8 +36,10 @@ while log.count < megabytes << 20 {
     log.append(10)
     i += 1
 }
+return (log, i)
+}
 
-func run(_ redactor: Redactor) throws -> (seconds: Double, hidden: Int) {
+func run(_ redactor: Redactor, over log: [UInt8]) throws -> (seconds: Double, hidden: Int) {
     let sink = redactor.sink(file: "bench.log", output: NullSink())
     let clock = ContinuousClock()
     let elapsed = try clock.measure {
@@ -54,9 +57,10 @@ func run(_ redactor: Redactor) throws -> (seconds: Double, hidden: Int) {
     return (seconds, redactor.report().totals.values.reduce(0, +))
 }
 
+let (log, lines) = generate(megabytes: megabytes)
 let redactor = try Redactor()
 redactor.register(secretValues: (0..<50).map { "cluster-secret-value-\($0)" })
-_ = try run(try Redactor())  // warm up
-let (seconds, hidden) = try run(redactor)
+_ = try run(try Redactor(), over: log)  // warm up
+let (seconds, hidden) = try run(redactor, over: log)
 let mb = Double(log.count) / 1_000_000
-print(String(format: "redaction: %.0f MB in %.3f s = %.0f MB/s (one core), %d lines, %d values hidden", mb, seconds, mb / seconds, i, hidden))
+print(String(format: "redaction: %.0f MB in %.3f s = %.0f MB/s (one core), %d lines, %d values hidden", mb, seconds, mb / seconds, lines, hidden))

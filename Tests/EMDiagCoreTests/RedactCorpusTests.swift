@@ -47,9 +47,9 @@ import Testing
         func json(_ text: String) throws -> JSONValue { try JSONValue.parse(Array(text.utf8)) }
         let lastApplied = #"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"db","namespace":"em"},"data":{"password":"\#(RedactFixtures.base64("LastApplied-1017"))"},"stringData":{"token":"LastAppliedStr-1018"}}"#
         let secretWithAnnotation: JSONValue = .object([
-            "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "apiVersion": .string("v1"), "kind": .string("Secret"), "type": .string("Opaque"),
             "metadata": .object([
-                "name": "db", "namespace": "em",
+                "name": .string("db"), "namespace": .string("em"),
                 "annotations": .object(["kubectl.kubernetes.io/last-applied-configuration": .string(lastApplied)]),
             ]),
             "data": .object(["password": .string(RedactFixtures.base64("LastApplied-1017"))]),
@@ -104,8 +104,8 @@ import Testing
         let gz = Data([0x1f, 0x8b, 0x08]) + Data(record.utf8)
         let release = gz.base64EncodedString().data(using: .utf8)?.base64EncodedString() ?? ""
         return .object([
-            "apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1",
-            "metadata": .object(["name": "sh.helm.release.v1.em-runtime.v4", "namespace": "em"]),
+            "apiVersion": .string("v1"), "kind": .string("Secret"), "type": .string("helm.sh/release.v1"),
+            "metadata": .object(["name": .string("sh.helm.release.v1.em-runtime.v4"), "namespace": .string("em")]),
             "data": .object(["release": .string(release)]),
         ])
     }
@@ -114,8 +114,8 @@ import Testing
         let redactor = try RedactFixtures.redactor(Self.policy)
         // The cluster's own secrets are read first (as the collector does), registering their values.
         let external: JSONValue = .object([
-            "kind": "Secret", "type": "Opaque",
-            "metadata": .object(["name": "em-runtime-external-credentials"]),
+            "kind": .string("Secret"), "type": .string("Opaque"),
+            "metadata": .object(["name": .string("em-runtime-external-credentials")]),
             "data": .object([
                 "a": .string(RedactFixtures.base64("ClusterSecret-1013")),
                 "b": .string(RedactFixtures.base64("ClusterSecret-1014\n")),

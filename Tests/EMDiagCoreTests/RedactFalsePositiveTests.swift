@@ -51,9 +51,9 @@ import Testing
     @Test func eventObjectsStayIntact() throws {
         let redactor = try RedactFixtures.redactor()
         let event: JSONValue = .object([
-            "kind": "Event", "type": "Warning", "reason": "Failed",
+            "kind": .string("Event"), "type": .string("Warning"), "reason": .string("Failed"),
             "message": .string("Error: couldn't find key base-url in Secret em/em-runtime-secrets"),
-            "involvedObject": .object(["kind": "Pod", "name": "api-0", "uid": "6f1c2a9b-8d7e-4f5a-9b3c-2d1e0f9a8b7c"]),
+            "involvedObject": .object(["kind": .string("Pod"), "name": .string("api-0"), "uid": .string("6f1c2a9b-8d7e-4f5a-9b3c-2d1e0f9a8b7c")]),
             "count": .number(7),
         ])
         #expect(redactor.redactObject(event, file: "events.json") == event)

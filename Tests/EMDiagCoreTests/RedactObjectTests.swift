@@ -7,8 +7,8 @@ import Testing
 @Suite struct RedactObjectTests {
     static func secret(_ name: String, _ data: [String: String], type: String = "Opaque") -> JSONValue {
         .object([
-            "apiVersion": "v1", "kind": "Secret", "type": .string(type),
-            "metadata": .object(["name": .string(name), "namespace": "em"]),
+            "apiVersion": .string("v1"), "kind": .string("Secret"), "type": .string(type),
+            "metadata": .object(["name": .string(name), "namespace": .string("em")]),
             "data": .object(data.mapValues { .string(RedactFixtures.base64($0)) }),
         ])
     }
@@ -55,7 +55,7 @@ import Testing
         #expect(try Redactor.loadOrCreateKey(at: path) == key)
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
-        FileManager.default.createFile(atPath: path, contents: Data("short".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("short".utf8))
         #expect(throws: RedactionError.keyFile(path: path, message: "5 bytes instead of 32")) {
             try Redactor.loadOrCreateKey(at: path)
         }
@@ -82,7 +82,7 @@ import Testing
     @Test func stringDataIsFoldedIntoData() throws {
         let redactor = try RedactFixtures.redactor()
         let input: JSONValue = .object([
-            "kind": "Secret", "metadata": .object(["name": "s"]), "stringData": .object(["token": "Str-Tok-3006"]),
+            "kind": .string("Secret"), "metadata": .object(["name": .string("s")]), "stringData": .object(["token": .string("Str-Tok-3006")]),
         ])
         let out = redactor.redactSecret(input, file: "s")
         #expect(out["stringData"] == nil)
@@ -92,9 +92,9 @@ import Testing
     @Test func secretListItemsWithoutKindAreSecrets() throws {
         let redactor = try RedactFixtures.redactor()
         let list: JSONValue = .object([
-            "kind": "SecretList", "apiVersion": "v1",
+            "kind": .string("SecretList"), "apiVersion": .string("v1"),
             "items": .array([
-                .object(["metadata": .object(["name": "a"]), "type": "Opaque", "data": .object(["k": .string(RedactFixtures.base64("List-Val-3007"))])])
+                .object(["metadata": .object(["name": .string("a")]), "type": .string("Opaque"), "data": .object(["k": .string(RedactFixtures.base64("List-Val-3007"))])])
             ]),
         ])
         let text = String(decoding: redactor.redactObject(list, file: "secrets.json").serialized(), as: UTF8.self)
@@ -106,18 +106,18 @@ import Testing
         let record = #"{"name":"em-runtime","namespace":"em","version":2,"info":{"status":"deployed","last_deployed":"2026-01-01T00:00:00Z"},"config":{"token":"Helm-Tok-3008"},"manifest":"x","hooks":[{"manifest":"y"}]}"#
         let release = Data(record.utf8).base64EncodedString().data(using: .utf8)?.base64EncodedString() ?? ""
         let secret: JSONValue = .object([
-            "kind": "Secret", "type": "helm.sh/release.v1",
-            "metadata": .object(["name": "sh.helm.release.v1.em-runtime.v2"]), "data": .object(["release": .string(release)]),
+            "kind": .string("Secret"), "type": .string("helm.sh/release.v1"),
+            "metadata": .object(["name": .string("sh.helm.release.v1.em-runtime.v2")]), "data": .object(["release": .string(release)]),
         ])
         let out = try redactor.redactHelmRelease(secret, file: "helm/em/em-runtime.json") { _ in
             Issue.record("no gzip here")
             return .null
         }
         #expect(out == .object([
-            "name": "em-runtime", "namespace": "em", "version": 2,
-            "info": .object(["status": "deployed", "last_deployed": "2026-01-01T00:00:00Z"]),
-            "secret": "sh.helm.release.v1.em-runtime.v2",
-            "droppedFields": .array(["config", "hooks", "manifest"]),
+            "name": .string("em-runtime"), "namespace": .string("em"), "version": .number(2),
+            "info": .object(["status": .string("deployed"), "last_deployed": .string("2026-01-01T00:00:00Z")]),
+            "secret": .string("sh.helm.release.v1.em-runtime.v2"),
+            "droppedFields": .array([.string("config"), .string("hooks"), .string("manifest")]),
         ]))
         // The release blob is not registered as a known value (it is never seen in text).
         #expect(redactor.report().registeredSecretValues == 0)
@@ -137,8 +137,8 @@ import Testing
         let redactor = try RedactFixtures.redactor()
         let applied = #"{"apiVersion":"apps/v1","kind":"Deployment","spec":{"template":{"spec":{"containers":[{"name":"api","env":[{"name":"OPENAI_API_KEY","value":"sk-Applied-3009"},{"name":"PORT","value":"8080"}]}]}}}}"#
         let deployment: JSONValue = .object([
-            "kind": "Deployment",
-            "metadata": .object(["name": "api", "annotations": .object(["kubectl.kubernetes.io/last-applied-configuration": .string(applied)])]),
+            "kind": .string("Deployment"),
+            "metadata": .object(["name": .string("api"), "annotations": .object(["kubectl.kubernetes.io/last-applied-configuration": .string(applied)])]),
         ])
         let out = redactor.redactObject(deployment, file: "d.json")
         let text = out[path: "metadata.annotations"]?["kubectl.kubernetes.io/last-applied-configuration"]?.string ?? ""
@@ -147,7 +147,7 @@ import Testing
         #expect(env?[0]?["value"]?.string == redactor.placeholder(for: Array("sk-Applied-3009".utf8)))
         #expect(env?[1]?["value"]?.string == "8080")
         // Not JSON: the whole annotation is replaced.
-        let broken: JSONValue = .object(["metadata": .object(["annotations": .object(["kubectl.kubernetes.io/last-applied-configuration": "{oops password=x"])])])
+        let broken: JSONValue = .object(["metadata": .object(["annotations": .object(["kubectl.kubernetes.io/last-applied-configuration": .string("{oops password=x")])])])
         let fixed = redactor.redactObject(broken, file: "b.json")
         #expect(fixed[path: "metadata.annotations"]?["kubectl.kubernetes.io/last-applied-configuration"]?.string?.hasPrefix("<redacted:") == true)
     }

@@ -83,14 +83,18 @@ struct LineRedactor {
                     group.range = group.range.lowerBound..<hits[index].range.upperBound
                     merged = true
                 }
-                if !group.counts, hits[index].counts { (group.slot, group.counts) = (hits[index].slot, true) }
+                // The most specific rule names the group: counting hits first, then the lowest slot
+                // (built-in order puts url, token and key formats before generic key=value; playbook patterns last).
+                if hits[index].counts && (!group.counts || hits[index].slot < group.slot) {
+                    (group.slot, group.counts) = (hits[index].slot, true)
+                }
                 index += 1
             }
             try emit(UnsafeBufferPointer(rebasing: b[position..<group.range.lowerBound]))
             let placeholder =
                 group.alias >= 0 && !merged
                 ? rules.knownValues[group.alias].withUnsafeBytes { rules.placeholder(for: $0) }
-                : rules.placeholder(for: UnsafeRawBufferPointer(rebasing: b[group.range]))
+                : rules.placeholder(for: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: b[group.range])))
             try placeholder.withUnsafeBufferPointer { try emit($0) }
             if group.counts { counts[group.slot] += 1 }
             position = group.range.upperBound
@@ -251,7 +255,7 @@ struct LineRedactor {
         let apiKey = b[s] == UInt8(ascii: "A") && b[s + 2] == UInt8(ascii: "z")
         let accessToken = b[s] == UInt8(ascii: "y")
         guard apiKey || accessToken else { return }
-        var e = s + 5
+        var e = s + (apiKey ? 4 : 5)
         while e < b.count, Bytes.isAlnum(b[e]) || b[e] == UInt8(ascii: "_") || b[e] == UInt8(ascii: "-")
             || (accessToken && b[e] == UInt8(ascii: "."))
         {
@@ -314,6 +318,7 @@ struct LineRedactor {
         guard j < b.count else { return false }
         let sep = b[j]
         let colon = sep == UInt8(ascii: ":")
+        if colon, ns >= 2, b[ns - 1] == UInt8(ascii: "/"), b[ns - 2] == UInt8(ascii: "/") { return false }  // URL user info
         guard colon || sep == UInt8(ascii: "=") else {
             return cliFlagValue(b, ns, ne, rule: rule)
         }

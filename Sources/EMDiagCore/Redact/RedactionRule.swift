@@ -90,7 +90,7 @@ package enum RedactionRule: String, CaseIterable, Codable, Sendable {
             Description(
                 summary: "Google API keys (AIza…) and OAuth access tokens (ya29.…).",
                 redacts: [
-                    Example(input: "maps key AIzaSyA1234567890abcdefghijklmnopqrstu in use", secrets: ["AIzaSyA1234567890abcdefghijklmnopqrstu"]),
+                    Example(input: "maps key AIzaSyA1234567890abcdefghijklmnopqrstuv in use", secrets: ["AIzaSyA1234567890abcdefghijklmnopqrstuv"]),
                     Example(input: "oauth ya29.a0AfH6SMBx-abcdefghijklmnop1234 expired", secrets: ["ya29.a0AfH6SMBx-abcdefghijklmnop1234"]),
                 ],
                 keeps: ["AIza is a prefix"])
