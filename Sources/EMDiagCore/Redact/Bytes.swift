@@ -12,14 +12,22 @@ enum Bytes {
     static func isDigit(_ c: UInt8) -> Bool { (48...57).contains(c) }
     static func isAlnum(_ c: UInt8) -> Bool { isAlpha(c) || isDigit(c) }
     static func isSpace(_ c: UInt8) -> Bool { c == 32 || c == 9 }
+    /// Whether `c` is one of the bytes of `set` (a short ASCII literal; no allocation, unlike `String.utf8`).
+    @inline(__always)
+    static func isAny(_ c: UInt8, of set: StaticString) -> Bool {
+        let start = set.utf8Start
+        for i in 0..<set.utf8CodeUnitCount where start[i] == c { return true }
+        return false
+    }
+
     /// Characters of key and env names: `spring.datasource.password`, `--db-password`, `DB_PASSWORD`.
     static func isName(_ c: UInt8) -> Bool { isAlnum(c) || c == 95 || c == 45 || c == 46 }
     /// Characters of bearer tokens and similar opaque credentials.
-    static func isToken(_ c: UInt8) -> Bool { isAlnum(c) || "._~+/=-".utf8.contains(c) }
+    static func isToken(_ c: UInt8) -> Bool { isAlnum(c) || Bytes.isAny(c, of: "._~+/=-") }
 
     /// Bytes that end a URL's authority part (scheme://user:pass@host).
     static func endsURLAuthority(_ c: UInt8) -> Bool {
-        c <= 32 || "/?#\"'<>\\`{}|^[]".utf8.contains(c)
+        c <= 32 || Bytes.isAny(c, of: "/?#\"'<>\\`{}|^[]")
     }
 
     static func first(_ byte: UInt8, in b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
@@ -128,10 +136,10 @@ enum Bytes {
             let end = closingQuote(b, from: start, slashes: quote.slashes, char: quote.char) ?? trimmedEnd(b, from: start)
             return (start..<end, true)
         }
-        guard !"{[|>".utf8.contains(b[j]) else { return nil }
+        guard !Bytes.isAny(b[j], of: "{[|>") else { return nil }
         if toLineEnd { return (j..<trimmedEnd(b, from: j), false) }
         var e = j
-        while e < b.count, !isSpace(b[e]), !"\r,;&}])\"'\\".utf8.contains(b[e]) { e += 1 }
+        while e < b.count, !isSpace(b[e]), !Bytes.isAny(b[e], of: "\r,;&}])\"'\\") { e += 1 }
         return (j..<e, false)
     }
 

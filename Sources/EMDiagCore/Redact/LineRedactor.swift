@@ -164,7 +164,7 @@ struct LineRedactor {
 
     private mutating func dsnPassword(_ b: UnsafeBufferPointer<UInt8>, at: Int) {
         var i = at
-        while i > 0, !Bytes.isSpace(b[i - 1]), !"\"'=,({[>".utf8.contains(b[i - 1]) { i -= 1 }
+        while i > 0, !Bytes.isSpace(b[i - 1]), !Bytes.isAny(b[i - 1], of: "\"'=,({[>") { i -= 1 }
         guard let colon = Bytes.first(UInt8(ascii: ":"), in: b, i..<at), colon + 1 < at else { return }
         add(colon + 1..<at, .connectionString)
     }
@@ -292,7 +292,7 @@ struct LineRedactor {
             return
         }
         let stop = Bytes.trimmedEnd(b, from: start)
-        if b[start..<stop].allSatisfy({ Bytes.isAlnum($0) || "+/=".utf8.contains($0) || Bytes.isSpace($0) }) {
+        if b[start..<stop].allSatisfy({ Bytes.isAlnum($0) || Bytes.isAny($0, of: "+/=") || Bytes.isSpace($0) }) {
             if stop > start { add(start..<stop, .pemPrivateKey, counts: false) }
         } else if !Bytes.hasPrefix(b, start, "Proc-Type:") && !Bytes.hasPrefix(b, start, "DEK-Info:") {
             inPrivateKey = false
@@ -303,7 +303,7 @@ struct LineRedactor {
 
     private mutating func nameSpot(_ b: UnsafeBufferPointer<UInt8>, _ ns: Int, _ ne: Int) {
         guard rules.names.isSecret(UnsafeBufferPointer(rebasing: b[ns..<ne])) else { return }
-        let inParameters = ns > 0 && "?&;".utf8.contains(b[ns - 1])
+        let inParameters = ns > 0 && Bytes.isAny(b[ns - 1], of: "?&;")
         if !keyValue(b, ns, ne, rule: inParameters ? .connectionString : .secretKeyValue) {
             envName(b, ns, ne)
         }
@@ -363,7 +363,7 @@ struct LineRedactor {
         k = Bytes.skipSpacesBack(b, k)
         guard k > 0, b[k - 1] == UInt8(ascii: ":") || b[k - 1] == UInt8(ascii: "=") else { return }
         k = Bytes.skipSpacesBack(b, k - 1)
-        while k > 0, "\"'\\".utf8.contains(b[k - 1]) { k -= 1 }
+        while k > 0, Bytes.isAny(b[k - 1], of: "\"'\\") { k -= 1 }
         guard k >= 4, Bytes.equalsLower(b, k - 4, "name"), k == 4 || !Bytes.isName(b[k - 5]) else { return }
         var j = Bytes.skipSpaces(b, Bytes.skipClosingQuote(b, ne))
         if j < b.count, b[j] == UInt8(ascii: ",") { j = Bytes.skipSpaces(b, j + 1) }

@@ -103,17 +103,25 @@ struct SecretNames: Sendable {
         extraTriggers = extra.compactMap { Self.lastWord(of: $0) }
     }
 
-    func isSecret(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
-        isSecretNormalized(Self.normalize(Array(name)))
-    }
-
     func isSecret(_ name: String) -> Bool {
-        isSecretNormalized(Self.normalize(Array(name.utf8)))
+        Array(name.utf8).withUnsafeBufferPointer { isSecret($0) }
     }
 
-    private func isSecretNormalized(_ n: [UInt8]) -> Bool {
-        guard !Self.exceptions.contains(n) else { return false }
-        return suffixes.contains { n.count >= $0.count && n.suffix($0.count).elementsEqual($0) }
+    /// Compares from the end without building the normalized name (this runs on every candidate line).
+    func isSecret(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        let matches = suffixes.contains { Self.hasNormalizedSuffix(name, $0) }
+        return matches && !Self.exceptions.contains(Self.normalize(Array(name)))
+    }
+
+    private static func hasNormalizedSuffix(_ name: UnsafeBufferPointer<UInt8>, _ suffix: [UInt8]) -> Bool {
+        var i = name.count
+        var k = suffix.count
+        while k > 0 {
+            repeat { i -= 1 } while i >= 0 && !Bytes.isAlnum(name[i])
+            guard i >= 0, LiteralAutomaton.lower(name[i]) == suffix[k - 1] else { return false }
+            k -= 1
+        }
+        return true
     }
 
     static func normalize(_ bytes: [UInt8]) -> [UInt8] {

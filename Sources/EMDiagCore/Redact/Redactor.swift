@@ -66,8 +66,12 @@ package final class Redactor: Sendable {
 
     /// The rule ids in force, as recorded in the manifest: built-in ids, then `custom-pattern-N` per playbook pattern.
     package var ruleIDs: [String] {
-        guard policy.enabled else { return [] }
-        return RedactionRule.allCases.map(\.rawValue) + policy.patterns.indices.map { "custom-pattern-\($0 + 1)" }
+        policy.enabled ? slotIDs : []
+    }
+
+    /// The id of each count slot.
+    private var slotIDs: [String] {
+        RedactionRule.allCases.map(\.rawValue) + policy.patterns.indices.map { "custom-pattern-\($0 + 1)" }
     }
 
     /// The manifest's `redaction` entry.
@@ -241,7 +245,7 @@ package final class Redactor: Sendable {
 
     /// Slot counts as `rule id -> count`, non-zero entries only.
     func named(_ counts: [Int]) -> [String: Int] {
-        let ids = RedactionRule.allCases.map(\.rawValue) + policy.patterns.indices.map { "custom-pattern-\($0 + 1)" }
+        let ids = slotIDs
         var out: [String: Int] = [:]
         for (slot, count) in counts.enumerated() where count > 0 && slot < ids.count { out[ids[slot]] = count }
         return out
@@ -262,8 +266,8 @@ package final class Redactor: Sendable {
         let builtIn = RedactionRule.allCases.map {
             RedactionReport.Rule(id: $0.rawValue, source: "built-in", description: $0.ruleDescription.summary)
         }
-        let custom = policy.patterns.enumerated().map {
-            RedactionReport.Rule(id: "custom-pattern-\($0.offset + 1)", source: "playbook", description: "pattern \($0.element)")
+        let custom = zip(slotIDs.dropFirst(builtIn.count), policy.patterns).map {
+            RedactionReport.Rule(id: $0, source: "playbook", description: "pattern \($1)")
         }
         return RedactionReport(
             enabled: policy.enabled, rules: policy.enabled ? builtIn + custom : [], keyNames: policy.keyNames,
