@@ -75,11 +75,11 @@ final class BundleArchiveTests {
         #expect(names == names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
     }
 
-    @Test func verifyFindsTamperingAndTheCLIExitsOne() throws {
+    @Test func verifyFindsTamperingAndTheCLIExitsOne() async throws {
         let staging = try stage(5, at: url("stage"))
         let files = staging.files
         #expect(try staging.directory.verify().isEmpty)
-        try runEmdiag(["bundle", "verify", staging.root.path], expectStatus: 0)
+        try await runEmdiag(["bundle", "verify", staging.root.path], expectStatus: 0)
 
         try Data("changed".utf8).write(to: staging.directory.url(files[0].path))
         try FileManager.default.removeItem(at: staging.directory.url(files[1].path))
@@ -87,7 +87,7 @@ final class BundleArchiveTests {
         let problems = try staging.directory.verify()
         #expect(Set(problems.map(\.kind)) == [.sizeMismatch, .missing, .unlisted])
         #expect(problems.contains { $0.path == files[0].path && $0.kind == .sizeMismatch })
-        let output = try runEmdiag(["bundle", "verify", staging.root.path], expectStatus: 1)
+        let output = try await runEmdiag(["bundle", "verify", staging.root.path], expectStatus: 1)
         #expect(output.contains(files[1].path))
     }
 
@@ -143,7 +143,7 @@ final class BundleArchiveTests {
         let output = url("bundle.tar.gz").path
 
         let process = Process()
-        process.executableURL = try emdiagBinary()
+        process.executableURL = try EMDiagCLI.binary()
         process.arguments = ["bundle", "pack", source.path, "-o", output]
         try process.run()
         let partial = TarGzWriter.temporaryPath(for: output, pid: process.processIdentifier)
@@ -257,28 +257,10 @@ final class BundleArchiveTests {
         return path
     }
 
-    private func emdiagBinary() throws -> URL {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let binary = root.appendingPathComponent(".build/debug/emdiag")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw TestSupportError("\(binary.path) is missing: run `swift build --build-tests` first")
-        }
-        return binary
-    }
-
     @discardableResult
-    private func runEmdiag(_ arguments: [String], expectStatus: Int32) throws -> String {
-        let process = Process()
-        process.executableURL = try emdiagBinary()
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == expectStatus, "\(output)")
-        return output
+    private func runEmdiag(_ arguments: [String], expectStatus: Int32) async throws -> String {
+        let run = try await EMDiagCLI.run(arguments)
+        #expect(run.status == expectStatus, "\(run.output)")
+        return run.output
     }
 }

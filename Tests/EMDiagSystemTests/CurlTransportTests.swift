@@ -77,6 +77,8 @@ final class CurlTransportTests {
         }
     }
 
+    /// Measured in a separate `emdiag fetch` process, so tests running in parallel in this process
+    /// cannot disturb (or hide) the memory figure.
     @Test func get200MBStreamsToDiskWithFlatMemory() async throws {
         let chunk = [UInt8](repeating: 0x5a, count: 1 << 20)
         let chunks = 200
@@ -85,18 +87,21 @@ final class CurlTransportTests {
                 for _ in 0..<chunks { try await writer.write(chunk) }
             })
         }) { server in
-            let client = try transport()
             let out = folder.url.appendingPathComponent("big.bin").path
-            ProcessMemory.resetPeak()
-            let before = ProcessMemory.kilobytes("VmRSS")
-            let response = try await client.send(HTTPRequest(url: server.baseURL + "/big"), sink: .file(path: out))
-            let peak = ProcessMemory.kilobytes("VmHWM")
-            #expect(response.status == 200)
-            #expect(response.bodyBytes == chunk.count * chunks)
-            #expect(response.body.isEmpty)
+            let run = try await EMDiagCLI.run(["fetch", server.baseURL + "/big", "-o", out])
+            #expect(run.status == 0, "\(run.output)")
+            var fields: [String: String] = [:]
+            for word in run.output.split(whereSeparator: \.isWhitespace) {
+                let pair = word.split(separator: "=", maxSplits: 1)
+                if pair.count == 2 { fields[String(pair[0])] = String(pair[1]) }
+            }
+            #expect(fields["status"] == "200")
+            #expect(fields["bytes"] == "\(chunk.count * chunks)")
             let size = try FileManager.default.attributesOfItem(atPath: out)[.size] as? Int
             #expect(size == chunk.count * chunks)
-            #expect(before > 0 && peak > 0)
+            let before = try #require(fields["rss_before_kb"].flatMap { Int($0) })
+            let peak = try #require(fields["peak_rss_kb"].flatMap { Int($0) })
+            #expect(before > 0 && peak >= before)
             #expect(peak - before < 60 * 1024, "peak RSS grew by \(peak - before) KiB while streaming 200 MB")
         }
     }
@@ -265,9 +270,26 @@ final class CurlTransportTests {
         try await withServer({ _ in .truncated(declaredLength: 100_000, sent: 1000) }) { server in
             let url = server.baseURL + "/cut"
             let client = try transport()
+            let out = folder.url.appendingPathComponent("cut").path
             await expectHTTPError(.connectionReset, url: url) {
-                try await client.send(HTTPRequest(url: url), sink: .file(path: folder.url.appendingPathComponent("cut").path))
+                try await client.send(HTTPRequest(url: url), sink: .file(path: out))
             }
+            #expect(!FileManager.default.fileExists(atPath: out), "a failed transfer must not leave a partial file")
+        }
+    }
+
+    @Test func consumerGetsEveryChunkAndOneFinishAndCanStop() async throws {
+        let body = (0..<300_000).map { UInt8(truncatingIfNeeded: $0) }
+        try await withServer({ _ in TestResponse(body: .bytes(body)) }) { server in
+            let url = server.baseURL + "/stream"
+            let client = try transport()
+            let all = RecordingConsumer(stopAfter: nil)
+            let response = try await client.send(HTTPRequest(url: url), sink: .consumer(all))
+            #expect(response.bodyBytes == body.count)
+            #expect(all.state.withLock { $0 } == RecordingConsumer.State(bytes: body, finished: 1))
+            let stopping = RecordingConsumer(stopAfter: 1000)
+            await expectHTTPError(.aborted, url: url) { try await client.send(HTTPRequest(url: url), sink: .consumer(stopping)) }
+            #expect(stopping.state.withLock { $0.finished } == 1)
         }
     }
 
@@ -322,17 +344,28 @@ final class Counter: Sendable {
     let value = Mutex(0)
 }
 
-/// Reads this process's memory counters from /proc/self/status (Linux).
-enum ProcessMemory {
-    /// Resets VmHWM (peak RSS) to the current RSS (Linux 4.0 and later).
-    static func resetPeak() {
-        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+/// Collects a streamed body and counts `finish()` calls; refuses chunks past `stopAfter` bytes.
+final class RecordingConsumer: HTTPBodyConsumer {
+    struct State: Equatable {
+        var bytes: [UInt8] = []
+        var finished = 0
     }
 
-    /// A `kB` field such as VmRSS or VmHWM.
-    static func kilobytes(_ field: String) -> Int {
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
-        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    let state = Mutex(State())
+    let stopAfter: Int?
+
+    init(stopAfter: Int?) {
+        self.stopAfter = stopAfter
+    }
+
+    func consume(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        state.withLock { state in
+            state.bytes.append(contentsOf: chunk)
+            return stopAfter.map { state.bytes.count <= $0 } ?? true
+        }
+    }
+
+    func finish() {
+        state.withLock { $0.finished += 1 }
     }
 }

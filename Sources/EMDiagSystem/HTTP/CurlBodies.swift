@@ -60,18 +60,21 @@ final class CurlSink {
         return nil
     }
 
-    /// Closes the file or tells the consumer the transfer ended; idempotent.
-    func finish() {
+    /// Closes the file (removing it when the transfer failed, so a file sink never holds a partial body)
+    /// or tells the consumer the transfer ended; idempotent.
+    func finish(succeeded: Bool) {
         guard !finished else { return }
         finished = true
         switch target {
         case .memory: break
-        case .file(let fd, _): Glibc.close(fd)
+        case .file(let fd, let path):
+            Glibc.close(fd)
+            if !succeeded { unlink(path) }
         case .consumer(let consumer): consumer.finish()
         }
     }
 
-    deinit { finish() }
+    deinit { finish(succeeded: false) }
 }
 
 /// A request body read by libcurl's read callback: bytes from memory or a file, streamed.

@@ -46,7 +46,7 @@ final class CurlTransfer: @unchecked Sendable {
         for list in slists { curl_slist_free_all(list) }
         errorBuffer.deallocate()
         upload?.close()
-        sink.finish()
+        sink.finish(succeeded: false)
     }
 
     // MARK: - Setup
@@ -203,8 +203,6 @@ final class CurlTransfer: @unchecked Sendable {
 
     /// The outcome once libcurl reports the transfer done (or the loop gives up on it).
     func result(code: CURLcode) -> Result<HTTPResponse, HTTPError> {
-        sink.finish()
-        upload?.close()
         if let callbackFailure { return .failure(callbackFailure) }
         guard code == CURLE_OK else {
             let buffered = String(cString: errorBuffer).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -225,8 +223,10 @@ final class CurlTransfer: @unchecked Sendable {
         curl_easy_cleanup(handle)
     }
 
-    /// Resumes the caller exactly once.
+    /// Closes the body files (or finishes the consumer), then resumes the caller exactly once.
     func complete(_ result: Result<HTTPResponse, HTTPError>) {
+        upload?.close()
+        if case .success = result { sink.finish(succeeded: true) } else { sink.finish(succeeded: false) }
         let continuation = self.continuation
         self.continuation = nil
         continuation?.resume(with: result.mapError { $0 as any Error })

@@ -11,7 +11,9 @@ import Foundation
 /// - gzip (and br/zstd) accepted, connections, DNS and TLS sessions reused, at most
 ///   `maxConcurrentTransfers` transfers at once; task cancellation aborts the transfer.
 /// - HTTP 4xx/5xx are responses, not errors; every libcurl failure is an `HTTPError` naming the URL,
-///   libcurl's message and code.
+///   libcurl's message and code. A `.file` sink is removed when the transfer fails (never a partial body).
+/// - Redirects are not followed (the Kubernetes API does not redirect). With `proxyURL` nil, libcurl honours
+///   the `https_proxy`/`http_proxy`/`no_proxy` environment variables, as kubectl does.
 package final class CurlTransport: HTTPTransport {
     private let configuration: HTTPClientConfiguration
     private let loop: CurlMultiLoop
@@ -31,7 +33,9 @@ package final class CurlTransport: HTTPTransport {
     }
 
     package func send(_ request: HTTPRequest, sink: HTTPResponseSink) async throws -> HTTPResponse {
-        try Task.checkCancellation()
+        if Task.isCancelled {
+            throw HTTPError(kind: .aborted, url: request.url, message: "the request was cancelled before it started")
+        }
         let transfer = try CurlTransfer(request: request, sink: sink, configuration: configuration, share: loop.share)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
