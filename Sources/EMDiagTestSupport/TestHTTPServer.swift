@@ -14,6 +14,8 @@ package struct TestRequest: Sendable {
     package var query: String
     package var headers: [HTTPHeader]
     package var body: [UInt8]
+    /// Which TCP connection carried the request (1, 2, … in accept order): equal numbers mean a reused connection.
+    package var connection: Int
 
     /// The first value of a header (case-insensitive name).
     package func header(_ name: String) -> String? {
@@ -165,8 +167,11 @@ package final class TestHTTPServer: Sendable {
             await withDiscardingTaskGroup { connections in
                 do {
                     try await server.executeThenClose { inbound in
+                        var accepted = 0
                         for try await connection in inbound {
-                            connections.addTask { await serve(connection, handler: handler) }
+                            accepted += 1
+                            let number = accepted
+                            connections.addTask { await serve(connection, number: number, handler: handler) }
                         }
                     }
                 } catch {
@@ -186,7 +191,7 @@ package final class TestHTTPServer: Sendable {
     }
 
     private static func serve(
-        _ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
+        _ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, number: Int,
         handler: @Sendable (TestRequest) async -> TestResponse
     ) async {
         try? await connection.executeThenClose { inbound, outbound in
@@ -201,7 +206,7 @@ package final class TestHTTPServer: Sendable {
                     body.append(contentsOf: buffer.readableBytesView)
                 case .end:
                     guard let requestHead = head else { continue }
-                    let response = await handler(TestRequest(head: requestHead, body: body))
+                    let response = await handler(TestRequest(head: requestHead, body: body, connection: number))
                     try await write(response, keepAlive: requestHead.isKeepAlive, to: outbound)
                     if !requestHead.isKeepAlive { return }
                 }
@@ -230,7 +235,7 @@ package final class TestHTTPServer: Sendable {
 }
 
 extension TestRequest {
-    fileprivate init(head: HTTPRequestHead, body: [UInt8]) {
+    fileprivate init(head: HTTPRequestHead, body: [UInt8], connection: Int) {
         let uri = head.uri
         let question = uri.firstIndex(of: "?")
         self.init(
@@ -238,6 +243,6 @@ extension TestRequest {
             path: String(uri[..<(question ?? uri.endIndex)]),
             query: question.map { String(uri[uri.index(after: $0)...]) } ?? "",
             headers: head.headers.map { HTTPHeader($0.name, $0.value) },
-            body: body)
+            body: body, connection: connection)
     }
 }

@@ -230,6 +230,18 @@ final class CurlTransportTests {
         }
     }
 
+    @Test func sequentialRequestsReuseOneConnection() async throws {
+        try await withServer({ request in .text("\(request.connection)") }) { server in
+            let client = try transport()
+            var connections: [String] = []
+            for i in 0..<5 {
+                let response = try await client.send(HTTPRequest(url: server.baseURL + "/\(i)"), sink: .memory(limit: 64))
+                connections.append(String(decoding: response.body, as: UTF8.self))
+            }
+            #expect(connections == Array(repeating: "1", count: 5))
+        }
+    }
+
     @Test func putOfAFileArrivesIntact() async throws {
         let source = folder.url.appendingPathComponent("upload.bin")
         let payload = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
