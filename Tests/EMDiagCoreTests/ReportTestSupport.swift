@@ -387,7 +387,7 @@ enum ReportFixtures {
     }
 
     /// Compares `actual` with a golden file; `EMDIAG_RECORD=1` (re)writes it. A mismatch records a unified diff.
-    static func expectGolden(_ actual: String, at url: URL, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+    static func expectGolden(_ actual: String, at url: URL, sourceLocation: SourceLocation = #_sourceLocation) throws {
         if ProcessInfo.processInfo.environment["EMDIAG_RECORD"] == "1" {
             try FileManager.default.createDirectory(
                 at: url.deletingLastPathComponent(),

@@ -64,7 +64,7 @@ package struct RuleExamples: Sendable, Hashable {
 }
 
 /// Where something was written in a playbook file.
-package struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+package struct PlaybookLocation: Sendable, Hashable, CustomStringConvertible {
     package var file: String
     package var line: Int
     package var column: Int
@@ -85,7 +85,7 @@ package struct Rule: Sendable, Hashable {
     package var explains: [ExplainLink]
     package var examples: RuleExamples
     package var match: [Condition]
-    package var location: SourceLocation
+    package var location: PlaybookLocation
     /// The playbook that defines it.
     package var playbook: String
 

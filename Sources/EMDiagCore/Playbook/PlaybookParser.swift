@@ -190,7 +190,7 @@ struct PlaybookParser {
             examples = RuleExamples(fires: e.strings("fires", required: true), quiet: e.strings("quiet", required: true))
         }
         guard let id, let severity, let title, let summary, let remedy else { return nil }
-        let location = SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+        let location = PlaybookLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
         let rule = Rule(
             id: id, severity: severity, title: title, summary: summary, remedy: remedy,
             references: m.strings("references"), dependency: m.string("dependency"),
