@@ -198,13 +198,16 @@ func kubeconfigYAML(
                           file: badBool, field: "insecure-skip-tls-verify", mentions: "true or false")
     }
 
-    @Test func undefinedUserConnectsAnonymouslyWithAWarningAsKubectlDoes() throws {
+    @Test func anUndefinedUserIsAnErrorButNoUserMeansAnonymous() throws {
         let dir = try KubeTempFolder()
         defer { dir.remove() }
-        let file = try dir.write("config", kubeconfigYAML().replacingOccurrences(of: "user: admin", with: "user: ghost"))
-        let endpoint = try resolve(env: ["KUBECONFIG": file])
-        #expect(endpoint.auth == .anonymous)
-        #expect(endpoint.warnings.contains { $0.contains("\"ghost\"") })
+        let ghost = try dir.write("ghost", kubeconfigYAML().replacingOccurrences(of: "user: admin", with: "user: ghost"))
+        expectConfigError({ _ = try resolve(env: ["KUBECONFIG": ghost]) }, file: ghost, field: "context.user", line: 17,
+                          mentions: "\"ghost\"")
+        let none = try dir.write("none", kubeconfigYAML().replacingOccurrences(of: "    user: admin\n", with: ""))
+        let endpoint = try resolve(env: ["KUBECONFIG": none])
+        #expect(endpoint.auth == .anonymous && endpoint.userName == nil)
+        #expect(endpoint.identity.contains("anonymous"))
     }
 
     @Test func serverWithoutSchemeGetsKubectlsDefault() throws {

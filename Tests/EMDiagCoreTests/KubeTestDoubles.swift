@@ -52,17 +52,18 @@ final class StubTransport: HTTPTransport, @unchecked Sendable {
     private var recorded: [RecordedRequest] = []
     private var inFlight = 0
     private var peak = 0
-    private(set) var configurations: [HTTPClientConfiguration] = []
+    private var configs: [HTTPClientConfiguration] = []
 
     init(_ handler: @escaping @Sendable (RecordedRequest, Int) async throws -> StubAnswer) { self.handler = handler }
 
     var requests: [RecordedRequest] { lock.withLock { recorded } }
     var maxInFlight: Int { lock.withLock { peak } }
+    var configurations: [HTTPClientConfiguration] { lock.withLock { configs } }
 
     /// A factory for `KubeClient` that always hands out this transport.
     var factory: KubeClient.TransportFactory {
         { configuration in
-            self.lock.withLock { self.configurations.append(configuration) }
+            self.lock.withLock { self.configs.append(configuration) }
             return self
         }
     }
@@ -84,7 +85,7 @@ final class StubTransport: HTTPTransport, @unchecked Sendable {
             var response = HTTPResponse(status: status, headers: headers, bodyBytes: body.count)
             switch sink {
             case .memory: response.body = body
-            case .file(let path): FileManager.default.createFile(atPath: path, contents: Data(body))
+            case .file(let path): _ = FileManager.default.createFile(atPath: path, contents: Data(body))
             case .consumer(let consumer):
                 _ = body.withUnsafeBytes { consumer.consume($0) }
                 consumer.finish()
@@ -123,18 +124,18 @@ final class CapturedLog: @unchecked Sendable {
     func append(_ line: String) { lock.withLock { stored.append(line) } }
 
     var logger: Logger {
-        Logger(label: "kube-test") { _ in CapturingHandler(log: self) }
+        Logger(label: "kube-test") { _ in CapturingHandler(sink: self) }
     }
 
     private struct CapturingHandler: LogHandler {
-        let log: CapturedLog
+        let sink: CapturedLog
         var metadata: Logger.Metadata = [:]
         var logLevel: Logger.Level = .trace
         subscript(metadataKey key: String) -> Logger.Metadata.Value? {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(event: LogEvent) { log.append("\(event.level) \(event.message) \(event.metadata ?? [:])") }
+        func log(event: LogEvent) { sink.append("\(event.level) \(event.message) \(event.metadata ?? [:])") }
     }
 }
 

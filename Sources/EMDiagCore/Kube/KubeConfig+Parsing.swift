@@ -19,7 +19,7 @@ extension KubeConfig {
         config.files = [file]
         guard let root, root.null == nil else { return config }  // an empty file is an empty config, as for kubectl
         guard let top = root.mapping else {
-            throw KubeError.config(file: file, line: root.mark.map { $0.line + 1 }, field: "(document)",
+            throw KubeError.config(file: file, line: root.mark.map { $0.line }, field: "(document)",
                                    message: "a kubeconfig is a YAML mapping with clusters, users and contexts; this is not one")
         }
         let doc = YAMLMap(mapping: top, file: file, path: "")
@@ -27,15 +27,15 @@ extension KubeConfig {
             config.currentContext = current
             config.currentContextOrigin = doc.origin(path: "", line: doc.line("current-context"))
         }
-        for (item, body) in try doc.namedEntries("clusters", body: "cluster") {
-            config.clusters[item.name] = try parseCluster(name: item.name, body)
+        for (name, body) in try doc.namedEntries("clusters", body: "cluster") {
+            config.clusters[name] = try parseCluster(name: name, body)
         }
-        for (item, body) in try doc.namedEntries("users", body: "user") {
-            config.users[item.name] = try parseUser(name: item.name, body)
+        for (name, body) in try doc.namedEntries("users", body: "user") {
+            config.users[name] = try parseUser(name: name, body)
         }
-        for (item, body) in try doc.namedEntries("contexts", body: "context") {
-            config.contexts[item.name] = KubeContextEntry(
-                name: item.name, origin: body.origin(), cluster: try body.string("cluster"),
+        for (name, body) in try doc.namedEntries("contexts", body: "context") {
+            config.contexts[name] = KubeContextEntry(
+                name: name, origin: body.origin(), cluster: try body.string("cluster"),
                 user: try body.string("user"), namespace: try body.string("namespace"))
         }
         return config
@@ -102,14 +102,14 @@ private struct YAMLMap {
     var file: String
     var path: String
 
-    func line(_ key: String) -> Int? { (mapping[key]?.mark ?? mapping.mark).map { $0.line + 1 } }
+    func line(_ key: String) -> Int? { (mapping[key]?.mark ?? mapping.mark).map { $0.line } }
 
     func origin(path override: String? = nil, line: Int? = nil) -> KubeConfigOrigin {
         var lines: [String: Int] = [:]
         for (key, value) in mapping {
-            if let name = key.string, let mark = value.mark ?? key.mark { lines[name] = mark.line + 1 }
+            if let name = key.string, let mark = value.mark ?? key.mark { lines[name] = mark.line }
         }
-        return KubeConfigOrigin(file: file, path: override ?? path, line: line ?? mapping.mark.map { $0.line + 1 },
+        return KubeConfigOrigin(file: file, path: override ?? path, line: line ?? mapping.mark.map { $0.line },
                                 fieldLines: lines)
     }
 
@@ -119,7 +119,7 @@ private struct YAMLMap {
         for (key, value) in mapping {
             guard let name = key.string, let child = value.mapping else { continue }
             for (childKey, childValue) in child {
-                if let childName = childKey.string, let mark = childValue.mark { lines["\(name).\(childName)"] = mark.line + 1 }
+                if let childName = childKey.string, let mark = childValue.mark { lines["\(name).\(childName)"] = mark.line }
             }
         }
         return lines
@@ -173,7 +173,7 @@ private struct YAMLMap {
     }
 
     /// `clusters:`-style lists of `{name: N, cluster: {...}}`; within one file a repeated name replaces the earlier one.
-    func namedEntries(_ key: String, body: String) throws -> [(item: (name: String, line: Int?), body: YAMLMap)] {
+    func namedEntries(_ key: String, body: String) throws -> [(name: String, body: YAMLMap)] {
         try list(key).map { item in
             let name = try item.string("name") ?? ""
             let bodyPath = "\(key)[\"\(name)\"].\(body)"
@@ -181,7 +181,7 @@ private struct YAMLMap {
                 ?? YAMLMap(mapping: Node.Mapping([], .implicit, .any, item.mapping.mark), file: file, path: bodyPath)
             var named = bodyMap
             named.path = bodyPath
-            return ((name, item.line("name")), named)
+            return (name, named)
         }
     }
 

@@ -20,9 +20,6 @@ package struct KubeConfigOrigin: Sendable, Hashable {
     package func error(_ field: String, _ message: String) -> KubeError {
         .config(file: file, line: fieldLines[field] ?? line, field: "\(path).\(field)", message: message)
     }
-
-    /// The folder relative paths of this entry resolve against.
-    package var folder: String { (file as NSString).deletingLastPathComponent }
 }
 
 /// One `clusters[]` entry. File paths are already absolute.

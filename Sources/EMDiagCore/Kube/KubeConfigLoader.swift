@@ -138,10 +138,9 @@ package enum KubeConfigLoader {
                 endpoint.userName = userName
                 endpoint.userOrigin = user.origin
             } else {
-                // kubectl silently connects anonymously here; say so.
-                endpoint.warnings.append(
-                    "\(context.origin.file): context \"\(contextName)\" names user \"\(userName)\", which no kubeconfig file "
-                        + "defines; connecting without credentials as kubectl does.")
+                // kubectl falls back to prompting for a username here, which fails without a terminal.
+                throw context.origin.error("user", "names user \"\(userName)\", which no kubeconfig file defines (defined: "
+                    + "\(config.users.keys.sorted().joined(separator: ", "))). Fix the name or add the user entry.")
             }
         }
         return endpoint

@@ -136,8 +136,13 @@ package enum KubeExecPlugin {
                 let stdout = Pipe()
                 let stderr = Pipe()
                 process.standardOutput = stdout
-                process.standardInput = interactive ? FileHandle.standardInput : FileHandle.nullDevice
-                process.standardError = interactive ? FileHandle.standardError : stderr
+                if interactive {  // the plugin may prompt: give it our terminal
+                    process.standardInput = FileHandle.standardInput
+                    process.standardError = FileHandle.standardError
+                } else {
+                    process.standardInput = FileHandle.nullDevice
+                    process.standardError = stderr
+                }
                 do {
                     try process.run()
                 } catch {
@@ -148,9 +153,10 @@ package enum KubeExecPlugin {
                 // Drain stderr concurrently so a chatty plugin cannot fill the pipe and stall.
                 let errorBytes = ErrorCollector()
                 let group = DispatchGroup()
+                let errorHandle = stderr.fileHandleForReading
                 if !interactive {
                     DispatchQueue.global().async(group: group) {
-                        errorBytes.set([UInt8](stderr.fileHandleForReading.readDataToEndOfFile()))
+                        errorBytes.set([UInt8](errorHandle.readDataToEndOfFile()))
                     }
                 }
                 let output = [UInt8](stdout.fileHandleForReading.readDataToEndOfFile())

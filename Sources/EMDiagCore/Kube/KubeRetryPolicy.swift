@@ -55,9 +55,16 @@ package struct KubeRetryPolicy: Sendable {
     /// capped at `maxDelay`, with "equal jitter" (between half and all of it).
     package func delay(afterAttempt attempt: Int, retryAfter: Duration?) -> Duration {
         if let retryAfter { return min(max(retryAfter, .zero), maxRetryAfter) }
-        let exponential = baseDelay * (1 << min(max(attempt - 1, 0), 20))
-        let capped = min(exponential, maxDelay)
-        return capped / 2 + (capped / 2) * min(max(random(), 0), 1)
+        let base = Self.milliseconds(baseDelay)
+        let exponential = base.multipliedReportingOverflow(by: 1 << min(max(attempt - 1, 0), 30))
+        let capped = min(exponential.overflow ? Int.max : exponential.partialValue, Self.milliseconds(maxDelay))
+        let jitter = Double(capped / 2) * min(max(random(), 0), 1)
+        return .milliseconds(capped / 2 + Int(jitter.rounded()))
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
     }
 
     /// Parses `Retry-After` in its seconds form (the HTTP-date form is ignored, as client-go ignores it).
