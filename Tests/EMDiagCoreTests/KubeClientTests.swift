@@ -241,3 +241,21 @@ import Testing
         #expect(KubeRetryPolicy.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT") == nil)
     }
 }
+
+@Suite struct KubeAccessReviewTests {
+    @Test func postsASelfSubjectAccessReviewAndReadsTheAnswer() async throws {
+        let transport = StubTransport { request, _ in
+            #expect(request.path == "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+            return .response(201, body: #"{"kind":"SelfSubjectAccessReview","status":{"allowed":false,"reason":"no RBAC rule"}}"#)
+        }
+        let review = try await KubeClient.stubbed(transport).accessReview("get", .pods, namespace: "em", subresource: "log")
+        #expect(review == KubeAccessReview(allowed: false, denied: false, reason: "no RBAC rule"))
+        #expect(transport.requests[0].method == "POST")
+        let sent = try JSONValue.parse(Array(transport.requests[0].body.utf8))
+        #expect(sent[path: "spec.resourceAttributes.verb"]?.string == "get")
+        #expect(sent[path: "spec.resourceAttributes.resource"]?.string == "pods")
+        #expect(sent[path: "spec.resourceAttributes.subresource"]?.string == "log")
+        #expect(sent[path: "spec.resourceAttributes.namespace"]?.string == "em")
+        #expect(transport.requests[0].header("Content-Type") == "application/json")
+    }
+}

@@ -29,8 +29,10 @@ struct KubeTempFolder {
 
 /// A recorded request (URL and headers) from the stub transport.
 struct RecordedRequest: Sendable {
+    var method: String
     var url: String
     var headers: [HTTPHeader]
+    var body: String
     func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
     var path: String { URLComponents(string: url)?.path ?? "" }
     var query: [String: String] {
@@ -69,7 +71,9 @@ final class StubTransport: HTTPTransport, @unchecked Sendable {
     }
 
     func send(_ request: HTTPRequest, sink: HTTPResponseSink) async throws -> HTTPResponse {
-        let record = RecordedRequest(url: request.url, headers: request.headers)
+        var body = ""
+        if case .bytes(let bytes)? = request.body { body = String(decoding: bytes, as: UTF8.self) }
+        let record = RecordedRequest(method: request.method, url: request.url, headers: request.headers, body: body)
         let index = lock.withLock {
             recorded.append(record)
             inFlight += 1

@@ -2,12 +2,13 @@ import Foundation
 import Logging
 
 extension KubeClient {
-    /// GETs `path` into memory and parses the JSON.
-    func json(path: String, query: [(String, String)], action: KubeAction, deadline: ContinuousClock.Instant?)
-        async throws -> (value: JSONValue, bytes: [UInt8])
-    {
-        let response = try await request(path: path, query: query, sink: .memory(limit: Self.pageLimit), action: action,
-                                         deadline: deadline)
+    /// Sends a request whose answer is JSON, keeping it in memory, and parses it.
+    func json(
+        path: String, query: [(String, String)], method: String = "GET", body: [UInt8]? = nil, action: KubeAction,
+        deadline: ContinuousClock.Instant?
+    ) async throws -> (value: JSONValue, bytes: [UInt8]) {
+        let response = try await request(path: path, query: query, method: method, body: body,
+                                         sink: .memory(limit: Self.pageLimit), action: action, deadline: deadline)
         do {
             return (try JSONValue.parse(response.body), response.body)
         } catch {
@@ -15,11 +16,12 @@ extension KubeClient {
         }
     }
 
-    /// Sends one GET with credentials, under the shared concurrency limit, retrying what a later try can fix.
+    /// Sends one request with credentials, under the shared concurrency limit, retrying what a later try can fix
+    /// (only reads and side-effect-free POSTs such as access reviews go through here, so retrying is safe).
     /// - Throws: `KubeError` describing the final failure.
     func request(
-        path: String, query: [(String, String)], sink: HTTPResponseSink, action: KubeAction,
-        deadline: ContinuousClock.Instant?
+        path: String, query: [(String, String)], method: String = "GET", body: [UInt8]? = nil, sink: HTTPResponseSink,
+        action: KubeAction, deadline: ContinuousClock.Instant?
     ) async throws -> HTTPResponse {
         let target = url(path: path, query: query)
         let sendsCredentials = endpoint.server.lowercased().hasPrefix("https://")  // client-go never sends them over plain http
@@ -30,6 +32,7 @@ extension KubeClient {
             try Task.checkCancellation()
             let credentials = try await self.credentials.current()
             var headers = [HTTPHeader("Accept", "application/json, */*")]
+            if body != nil { headers.append(HTTPHeader("Content-Type", "application/json")) }
             if sendsCredentials, let authorization = credentials.authorization {
                 headers.append(HTTPHeader("Authorization", authorization))
             }
@@ -42,7 +45,8 @@ extension KubeClient {
                 timeout = min(timeout, remaining)
             }
             let capture = ErrorBodyCapture(sink: sink)
-            let request = HTTPRequest(url: target, headers: headers, timeout: timeout)
+            let request = HTTPRequest(method: method, url: target, headers: headers, body: body.map { .bytes($0) },
+                                      timeout: timeout)
             let transport = try await self.transport(for: credentials.tls)
             await limiter.acquire()
             let outcome: Result<HTTPResponse, HTTPError>
@@ -60,7 +64,7 @@ extension KubeClient {
             let retryAfter: Duration?
             switch outcome {
             case .success(let response):
-                logger.debug("GET \(target) \(response.status)", metadata: ["attempt": "\(attempt)"])
+                logger.debug("\(method) \(target) \(response.status)", metadata: ["attempt": "\(attempt)"])
                 if (200..<300).contains(response.status) { return response }
                 let body = capture.errorBody(response)
                 if response.status == 401, !refreshedCredentials, await self.credentials.invalidate() {
@@ -74,7 +78,7 @@ extension KubeClient {
                 failure = "HTTP \(response.status)"
                 retryAfter = KubeRetryPolicy.retryAfter(response.headers["retry-after"])
             case .failure(let error):
-                logger.debug("GET \(target) failed: \(error.kind.rawValue)", metadata: ["attempt": "\(attempt)"])
+                logger.debug("\(method) \(target) failed: \(error.kind.rawValue)", metadata: ["attempt": "\(attempt)"])
                 guard KubeRetryPolicy.isRetryable(error), capture.canRetry, attempt < retry.maxAttempts else {
                     throw transportError(error, attempts: attempt)
                 }
@@ -85,7 +89,7 @@ extension KubeClient {
             if let deadline, clock.now().advanced(by: pause) >= deadline {
                 throw KubeError.deadlineExceeded(url: target, attempts: attempt, lastFailure: failure)
             }
-            logger.debug("retrying GET \(target) in \(pause)", metadata: ["attempt": "\(attempt)"])
+            logger.debug("retrying \(method) \(target) in \(pause)", metadata: ["attempt": "\(attempt)"])
             try await clock.sleep(pause)
         }
     }
