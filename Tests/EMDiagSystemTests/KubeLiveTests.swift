@@ -192,6 +192,37 @@ enum LiveAuthMode: String, CaseIterable, Sendable {
         #expect(live.seen.all.allSatisfy { $0.queryItems["labelSelector"] == "app=web" && $0.path == "/api/v1/namespaces/em/pods" })
     }
 
+    @Test(.timeLimit(.minutes(1))) func a5000PodNamespaceListsInPagesOf500() async throws {
+        let live = try await LiveKube.start { request in
+            let start = Int(request.queryItems["continue"] ?? "") ?? 0
+            let end = min(start + (Int(request.queryItems["limit"] ?? "") ?? 5000), 5000)
+            let next = end < 5000 ? #","continue":"\#(end)""# : ""
+            let items = (start..<end).map { #"{"metadata":{"name":"pod-\#($0)"}}"# }.joined(separator: ",")
+            return .json(#"{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"1"\#(next)},"items":[\#(items)]}"#)
+        }
+        let list = try await live.client(kubeconfig: try live.kubeconfig(user: "token: t")).list(.pods, namespace: "em")
+        await live.stop()
+        #expect(list.pages == 10)
+        #expect(list.items.count == 5000)
+        #expect(Set(list.items.compactMap { $0[path: "metadata.name"]?.string }).count == 5000)
+        #expect(live.seen.all.allSatisfy { $0.queryItems["limit"] == "500" })
+    }
+
+    @Test(.timeLimit(.minutes(1))) func accessReviewIsPostedWithItsJSONBody() async throws {
+        let live = try await LiveKube.start { request in
+            guard request.method == "POST", request.header("Content-Type") == "application/json",
+                let review = try? JSONValue.parse(request.body), review["kind"]?.string == "SelfSubjectAccessReview"
+            else { return .json(#"{"message":"bad review"}"#, status: 400) }
+            let allowed = review[path: "spec.resourceAttributes.verb"]?.string == "list"
+            return .json(#"{"kind":"SelfSubjectAccessReview","status":{"allowed":\#(allowed)}}"#, status: 201)
+        }
+        let client = try live.client(kubeconfig: try live.kubeconfig(user: "token: t"))
+        let list = try await client.accessReview("list", .secrets, namespace: "em")
+        let delete = try await client.accessReview("delete", .secrets, namespace: "em")
+        await live.stop(after: consume client)
+        #expect(list.allowed && !delete.allowed)
+    }
+
     @Test(.timeLimit(.minutes(1)), arguments: [
         (KubeLogOptions(container: "init-db"), "container", "init-db"),
         (KubeLogOptions(previous: true), "previous", "true"),
