@@ -1,3 +1,4 @@
+import EMDiagTestSupport
 import Foundation
 import Testing
 
@@ -170,7 +171,7 @@ import Testing
     }
 
     @Test func logsSendEachQueryOptionAndRemoveTheFileOnFailure() async throws {
-        let dir = try KubeTempFolder()
+        let dir = try TemporaryFolder("kube")
         defer { dir.remove() }
         let transport = StubTransport { request, _ in
             request.query["container"] == "gone" ? .response(404, body: #"{"message":"container gone not found"}"#)
@@ -195,7 +196,7 @@ import Testing
     }
 
     @Test func rereadsARotatedTokenFileAndRetriesOnceAfter401() async throws {
-        let dir = try KubeTempFolder()
+        let dir = try TemporaryFolder("kube")
         defer { dir.remove() }
         let tokenPath = try dir.write("token", "first\n")
         let transport = StubTransport { request, _ in

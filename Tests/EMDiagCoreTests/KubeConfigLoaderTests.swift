@@ -1,3 +1,4 @@
+import EMDiagTestSupport
 import Foundation
 import Testing
 
@@ -53,7 +54,7 @@ func kubeconfigYAML(
     }
 
     @Test func readsClusterUserAndContextFieldsWithRelativePaths() throws {
-        let dir = try KubeTempFolder()
+        let dir = try TemporaryFolder("kube")
         defer { dir.remove() }
         try dir.write("conf/certs/ca.pem", "CA")
         try dir.write("conf/certs/client.pem", "CERT")
@@ -76,7 +77,7 @@ func kubeconfigYAML(
     }
 
     @Test func decodesDataFieldsAndBasicAuth() throws {
-        let dir = try KubeTempFolder()
+        let dir = try TemporaryFolder("kube")
         defer { dir.remove() }
         let ca = Data("CA-PEM".utf8).base64EncodedString()
         let file = try dir.write("config", kubeconfigYAML(
@@ -91,7 +92,7 @@ func kubeconfigYAML(
     }
 
     @Test func tokenAndTokenFileTogetherUseTheToken() throws {
-        let dir = try KubeTempFolder()
+        let dir = try TemporaryFolder("kube")
         defer { dir.remove() }
         try dir.write("tok", "from-file")
         let file = try dir.write("config", kubeconfigYAML(userBody: "token: inline\n    tokenFile: tok"))
@@ -101,7 +102,7 @@ func kubeconfigYAML(
     }
 
     @Test func kubeconfigListMergesFirstDefinitionWinsAndSkipsMissingFiles() throws {
-        let dir = try KubeTempFolder()
+        let dir = try TemporaryFolder("kube")
         defer { dir.remove() }
         let first = try dir.write("a", """
             clusters:
@@ -146,7 +147,7 @@ func kubeconfigYAML(
     }
 
     @Test func explicitKubeconfigWinsOverTheEnvironmentAndMustExist() throws {
-        let dir = try KubeTempFolder()
+        let dir = try TemporaryFolder("kube")
         defer { dir.remove() }
         let envFile = try dir.write("env", kubeconfigYAML(server: "https://env:1"))
         let flagFile = try dir.write("flag", kubeconfigYAML(server: "https://flag:1"))
@@ -160,7 +161,7 @@ func kubeconfigYAML(
     }
 
     @Test func rejectsWhatKubectlRejects() throws {
-        let dir = try KubeTempFolder()
+        let dir = try TemporaryFolder("kube")
         defer { dir.remove() }
         let noServer = try dir.write("no-server", kubeconfigYAML(server: nil))
         expectConfigError({ _ = try resolve(env: ["KUBECONFIG": noServer]) },
@@ -199,7 +200,7 @@ func kubeconfigYAML(
     }
 
     @Test func anUndefinedUserIsAnErrorButNoUserMeansAnonymous() throws {
-        let dir = try KubeTempFolder()
+        let dir = try TemporaryFolder("kube")
         defer { dir.remove() }
         let ghost = try dir.write("ghost", kubeconfigYAML().replacingOccurrences(of: "user: admin", with: "user: ghost"))
         expectConfigError({ _ = try resolve(env: ["KUBECONFIG": ghost]) }, file: ghost, field: "context.user", line: 17,
@@ -211,7 +212,7 @@ func kubeconfigYAML(
     }
 
     @Test func serverWithoutSchemeGetsKubectlsDefault() throws {
-        let dir = try KubeTempFolder()
+        let dir = try TemporaryFolder("kube")
         defer { dir.remove() }
         let plain = try dir.write("plain", kubeconfigYAML(server: "10.0.0.9:8080"))
         #expect(try resolve(env: ["KUBECONFIG": plain]).server == "http://10.0.0.9:8080")
@@ -220,7 +221,7 @@ func kubeconfigYAML(
     }
 
     @Test func execCommandWithASlashResolvesAgainstTheKubeconfigFolder() throws {
-        let dir = try KubeTempFolder()
+        let dir = try TemporaryFolder("kube")
         defer { dir.remove() }
         let file = try dir.write("sub/config", kubeconfigYAML(userBody: """
             exec:
@@ -243,7 +244,7 @@ func kubeconfigYAML(
 }
 
 @Suite struct KubeInClusterTests {
-    func serviceAccount(_ dir: KubeTempFolder, namespace: String? = "em") throws -> String {
+    func serviceAccount(_ dir: TemporaryFolder, namespace: String? = "em") throws -> String {
         try dir.write("sa/token", "sa-token\n")
         try dir.write("sa/ca.crt", "CA")
         if let namespace { try dir.write("sa/namespace", namespace) }
@@ -251,7 +252,7 @@ func kubeconfigYAML(
     }
 
     @Test func usesTheServiceAccountWhenNoKubeconfigExists() throws {
-        let dir = try KubeTempFolder()
+        let dir = try TemporaryFolder("kube")
         defer { dir.remove() }
         let folder = try serviceAccount(dir)
         let env = ["HOME": dir.path, "KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"]
@@ -267,7 +268,7 @@ func kubeconfigYAML(
     }
 
     @Test func bracketsIPv6AndDefaultsTheNamespace() throws {
-        let dir = try KubeTempFolder()
+        let dir = try TemporaryFolder("kube")
         defer { dir.remove() }
         let folder = try serviceAccount(dir, namespace: nil)
         let endpoint = try KubeInCluster.endpoint(
@@ -277,7 +278,7 @@ func kubeconfigYAML(
     }
 
     @Test func aKubeconfigBeatsInClusterAndNothingAtAllIsAClearError() throws {
-        let dir = try KubeTempFolder()
+        let dir = try TemporaryFolder("kube")
         defer { dir.remove() }
         let folder = try serviceAccount(dir)
         try dir.write(".kube/config", kubeconfigYAML())
@@ -287,7 +288,7 @@ func kubeconfigYAML(
         #expect(throws: KubeError.noConfiguration(searched: ["\(dir.path)/empty/.kube/config"])) {
             _ = try KubeConfigLoader.resolve(options: options, environment: ["HOME": "\(dir.path)/empty"])
         }
-        let missingToken = try KubeTempFolder()
+        let missingToken = try TemporaryFolder("kube")
         defer { missingToken.remove() }
         #expect(throws: KubeError.self) {
             _ = try KubeConfigLoader.resolve(

@@ -1,10 +1,11 @@
+import EMDiagTestSupport
 import Foundation
 import Testing
 
 @testable import EMDiagCore
 
 /// A shell script that appends a line to `count` each run and prints `json` on stdout.
-func execPluginScript(_ dir: KubeTempFolder, name: String = "plugin", json: String, extra: String = "") throws -> String {
+func execPluginScript(_ dir: TemporaryFolder, name: String = "plugin", json: String, extra: String = "") throws -> String {
     try dir.write(name, """
         #!/bin/sh
         echo run >> "\(dir.path)/count"
@@ -22,7 +23,7 @@ func execConfig(_ command: String, version: String = KubeExecConfig.v1) -> KubeE
 }
 
 @Suite struct KubeExecPluginTests {
-    func runs(_ dir: KubeTempFolder) -> Int {
+    func runs(_ dir: TemporaryFolder) -> Int {
         ((try? String(contentsOfFile: "\(dir.path)/count", encoding: .utf8)) ?? "").split(separator: "\n").count
     }
 
@@ -37,7 +38,7 @@ func execConfig(_ command: String, version: String = KubeExecConfig.v1) -> KubeE
     }
 
     @Test func v1TokenPluginGetsArgsEnvAndClusterInfo() async throws {
-        let dir = try KubeTempFolder()
+        let dir = try TemporaryFolder("kube")
         defer { dir.remove() }
         let script = try execPluginScript(dir, json: """
             {"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"plugin-token"}}
@@ -59,7 +60,7 @@ func execConfig(_ command: String, version: String = KubeExecConfig.v1) -> KubeE
     }
 
     @Test func v1beta1CertificatePluginSuppliesTheClientCertificate() async throws {
-        let dir = try KubeTempFolder()
+        let dir = try TemporaryFolder("kube")
         defer { dir.remove() }
         let script = try execPluginScript(dir, json: """
             {"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential",
@@ -74,7 +75,7 @@ func execConfig(_ command: String, version: String = KubeExecConfig.v1) -> KubeE
     }
 
     @Test func cachesTheCredentialUntilItExpires() async throws {
-        let dir = try KubeTempFolder()
+        let dir = try TemporaryFolder("kube")
         defer { dir.remove() }
         // The virtual wall clock starts at 2023-11-14T22:13:20Z; the credential expires ten minutes later.
         let script = try execPluginScript(dir, json: """
@@ -106,7 +107,7 @@ func execConfig(_ command: String, version: String = KubeExecConfig.v1) -> KubeE
     }
 
     @Test func badPluginOutputIsAClearError() async throws {
-        let dir = try KubeTempFolder()
+        let dir = try TemporaryFolder("kube")
         defer { dir.remove() }
         let cases: [(json: String, extra: String, words: String)] = [
             (#"{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"t"}}"#, "",

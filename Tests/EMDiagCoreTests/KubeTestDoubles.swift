@@ -1,31 +1,9 @@
+import EMDiagTestSupport
 import Foundation
 import Logging
 import Testing
 
 @testable import EMDiagCore
-
-/// A throwaway folder for kubeconfigs, certificates and plugin scripts.
-struct KubeTempFolder {
-    let path: String
-
-    init() throws {
-        path = (NSTemporaryDirectory() as NSString).appendingPathComponent("kube-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    /// Writes `text` at the relative `name` (creating folders) and returns the absolute path.
-    @discardableResult
-    func write(_ name: String, _ text: String, executable: Bool = false) throws -> String {
-        let file = (path as NSString).appendingPathComponent(name)
-        try FileManager.default.createDirectory(
-            atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try text.write(toFile: file, atomically: true, encoding: .utf8)
-        if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file) }
-        return file
-    }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
 
 /// A recorded request (URL and headers) from the stub transport.
 struct RecordedRequest: Sendable {
