@@ -407,7 +407,7 @@ struct ConditionEvaluator {
             else { return nil }
             if result.name.isEmpty { result.name = String(path.split(separator: "/").last?.dropLast(5) ?? "") }
             guard regexes.matches(c.name, result.name) else { return nil }
-            if c.failed, result.ok { return nil }
+            if c.failed, result.ok || result.reachable == false { return nil }
             if let status = c.status, !regexes.matches(status, result.status.map(String.init)) { return nil }
             let ref = ResourceRef(kind: "HTTPCheck", namespace: nil, name: result.name)
             let statusText = result.status.map(String.init) ?? "no response"
