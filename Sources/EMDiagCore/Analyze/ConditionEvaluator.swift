@@ -150,7 +150,7 @@ struct ConditionEvaluator {
             if let ready = c.ready, (status["ready"]?.bool ?? false) != ready { return nil }
             var values = nameCaptures
             if let wanted = c.runningFor {
-                guard let started = current?["startedAt"]?.string.flatMap(ClusterSnapshot.parseTime),
+                guard let started = KubeTime.parse(current?["startedAt"]?.string),
                     let now = snapshot.referenceTime
                 else { return nil }
                 let seconds = Int(now.timeIntervalSince(started))
