@@ -1,3 +1,4 @@
+import EMDiagTestSupport
 import Foundation
 import Testing
 
@@ -43,31 +44,6 @@ struct RuleExample: Sendable, CustomTestStringConvertible {
     static let all: [RuleExample] = (FixtureScenarios.catalog?.rules ?? []).flatMap { rule in
         rule.examples.fires.map { RuleExample(rule: rule.id, scenario: $0, fires: true) }
             + rule.examples.quiet.map { RuleExample(rule: rule.id, scenario: $0, fires: false) }
-    }
-}
-
-/// The serialized form of the golden files `Fixtures/<scenario>/expected/findings.json`.
-struct GoldenFinding: Codable, Equatable {
-    struct Place: Codable, Equatable {
-        var path: String
-        var line: Int?
-    }
-    var id: String
-    var severity: Severity
-    var summary: String
-    var resources: [String]
-    var evidence: [Place]
-    var explains: [String]
-    var explainedBy: String?
-
-    init(_ f: Finding) {
-        id = f.id
-        severity = f.severity
-        summary = f.summary
-        resources = f.resources.map(\.description)
-        evidence = f.evidence.map { Place(path: $0.path, line: $0.line) }
-        explains = f.explains
-        explainedBy = f.explainedBy
     }
 }
 

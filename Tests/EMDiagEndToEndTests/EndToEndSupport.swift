@@ -1,0 +1,248 @@
+import EMDiagCore
+import EMDiagSystem
+import EMDiagTestSupport
+import Foundation
+import Testing
+
+/// Where the repository, the built binary and the fixture scenarios are (found from this file's path).
+enum Repository {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let emdiag = root.appendingPathComponent(".build/debug/emdiag")
+    static let fixtures = root.appendingPathComponent("Fixtures")
+
+    /// The scenario folders (those holding a cluster: `api/`), sorted.
+    static let scenarios: [String] = {
+        let all = (try? FileManager.default.contentsOfDirectory(atPath: fixtures.path)) ?? []
+        return all.filter { FileManager.default.fileExists(atPath: fixtures.appendingPathComponent("\($0)/api").path) }
+            .sorted()
+    }()
+
+    static func scenario(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
+
+    /// The golden findings of a scenario as a live collection from this machine must give them: without the
+    /// findings about the playbooks' HTTP checks. The fixtures' base-url host (`em.example.test`) does not
+    /// resolve here, so a live run records the check as skipped (no finding); the fixtures hold the check
+    /// result the real cluster's network gave.
+    static func expectedLiveFindings(_ scenario: String) throws -> [GoldenFinding] {
+        let golden = try GoldenFinding.load(fixtures.appendingPathComponent("\(scenario)/expected/findings.json"))
+        let checks = Set(golden.filter(\.isHTTPCheck).map(\.key))
+        return golden.filter { !$0.isHTTPCheck }.map { finding in
+            var finding = finding
+            finding.explains.removeAll { checks.contains($0) }
+            return finding
+        }
+    }
+}
+
+extension GoldenFinding {
+    var isHTTPCheck: Bool { resources.first?.hasPrefix("HTTPCheck/") == true }
+}
+
+/// How a child process ended and what it printed.
+struct Outcome: Sendable, CustomStringConvertible {
+    var status: Int32
+    var stdout: Data
+    var stderr: String
+    var text: String { String(decoding: stdout, as: UTF8.self) }
+
+    /// The `--format json` report printed on stdout.
+    func report() throws -> DiagnosticReport { try DiagnosticReport.decode(json: stdout) }
+
+    var description: String { "exit \(status); stderr:\n\(stderr)" }
+}
+
+/// A running child process whose stdout and stderr go to files (a full pipe could stall it).
+/// `@unchecked Sendable`: the `Process` is configured and started in `init` only; afterwards the test reads its
+/// pid and state, and the exit status arrives once through the AsyncStream.
+final class Child: @unchecked Sendable {
+    private let process = Process()
+    private let out: URL
+    private let err: URL
+    private let exits: AsyncStream<Int32>
+
+    init(_ executable: URL, _ arguments: [String], environment: [String: String], logs folder: URL) throws {
+        let name = UUID().uuidString
+        out = folder.appendingPathComponent("\(name).stdout")
+        err = folder.appendingPathComponent("\(name).stderr")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let (stream, continuation) = AsyncStream<Int32>.makeStream(bufferingPolicy: .unbounded)
+        exits = stream
+        let stdout = try FileHandle(forWritingTo: out)
+        let stderr = try FileHandle(forWritingTo: err)
+        defer {
+            try? stdout.close()
+            try? stderr.close()
+        }
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.terminationHandler = {
+            continuation.yield($0.terminationStatus)
+            continuation.finish()
+        }
+        try process.run()
+    }
+
+    var isRunning: Bool { process.isRunning }
+    var stderrSoFar: String { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
+
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Waits for the process to exit.
+    func finish() async -> Outcome {
+        var status: Int32 = -1
+        for await code in exits { status = code }
+        return Outcome(status: status, stdout: (try? Data(contentsOf: out)) ?? Data(), stderr: stderrSoFar)
+    }
+}
+
+/// `emdiag serve` running as a child, and the kubeconfig it wrote.
+struct Served: Sendable {
+    var kubeconfig: String
+    var child: Child
+}
+
+/// One test's throwaway world: HOME (fingerprint key), TMPDIR (emdiag's staging), an output folder and the
+/// children's stdout/stderr files. Every emdiag it runs is the built `.build/debug/emdiag`.
+struct Sandbox: Sendable {
+    let folder: TemporaryFolder
+    var home: URL { folder.url.appendingPathComponent("home") }
+    var tmp: URL { folder.url.appendingPathComponent("tmp") }
+    var out: URL { folder.url.appendingPathComponent("out") }
+    var logs: URL { folder.url.appendingPathComponent("logs") }
+
+    init() throws {
+        guard FileManager.default.isExecutableFile(atPath: Repository.emdiag.path) else {
+            throw TestSupportError("\(Repository.emdiag.path) is missing: run `swift build --build-tests` first")
+        }
+        folder = try TemporaryFolder("emdiag-e2e")
+        for sub in [home, tmp, out, logs] {
+            try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+        }
+    }
+
+    /// Runs `body` in a fresh sandbox and removes it afterwards.
+    static func with<T>(_ body: (Sandbox) async throws -> T) async throws -> T {
+        let sandbox = try Sandbox()
+        defer { sandbox.folder.remove() }
+        return try await body(sandbox)
+    }
+
+    /// A path in the output folder.
+    func output(_ name: String = "bundle.tar.gz") -> String { out.appendingPathComponent(name).path }
+
+    /// Writes a file in the sandbox and returns its path.
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String { try folder.write(name, text) }
+
+    /// The test runner's environment without anything that would steer emdiag (KUBECONFIG, NO_COLOR, proxies),
+    /// with the sandbox's HOME and TMPDIR, plus `extra`.
+    func environment(_ extra: [String: String] = [:]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment.filter { key, _ in
+            !["KUBECONFIG", "NO_COLOR", "KUBERNETES_SERVICE_HOST"].contains(key) && !key.lowercased().hasSuffix("_proxy")
+        }
+        environment["HOME"] = home.path
+        environment["TMPDIR"] = tmp.path
+        return environment.merging(extra) { $1 }
+    }
+
+    func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Child {
+        try Child(Repository.emdiag, arguments, environment: environment(extra), logs: logs)
+    }
+
+    func emdiag(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Outcome {
+        try await start(arguments, environment: extra).finish()
+    }
+
+    /// `emdiag collect` against `served` into `out/<name>`, JSON report on stdout.
+    func collect(_ served: Served, to name: String = "bundle.tar.gz", _ extra: [String] = []) async throws -> Outcome {
+        try await emdiag(["collect", "--kubeconfig", served.kubeconfig, "-n", "em", "-o", output(name), "--format", "json"] + extra)
+    }
+
+    /// Starts `emdiag serve BUNDLE` (with `--faults FILE` when given; `--verbose` logs each answered request
+    /// on its stderr), waits for its kubeconfig, runs `body`, then stops the server with SIGTERM (it must exit 0).
+    func withServe<T>(
+        _ bundle: String, faults: String? = nil, verbose: Bool = false, _ body: (Served) async throws -> T
+    ) async throws -> T {
+        let kubeconfig = folder.url.appendingPathComponent("serve-\(UUID().uuidString).kubeconfig").path
+        var arguments = ["serve", bundle, "--port", "0", "--kubeconfig-out", kubeconfig]
+        if let faults { arguments += ["--faults", faults] }
+        if verbose { arguments.append("--verbose") }
+        let child = try start(arguments)
+        let served = Served(kubeconfig: kubeconfig, child: child)
+        do {
+            while !FileManager.default.fileExists(atPath: kubeconfig) {
+                guard child.isRunning else {
+                    throw TestSupportError("emdiag serve \(bundle) exited early: \(child.stderrSoFar)")
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let result = try await body(served)
+            child.signal(SIGTERM)
+            let stopped = await child.finish()
+            #expect(stopped.status == 0, "emdiag serve did not stop cleanly: \(stopped)")
+            return result
+        } catch {
+            child.signal(SIGTERM)
+            _ = await child.finish()
+            throw error
+        }
+    }
+
+    /// Opens a bundle (.tar.gz or folder) on a thread of its own, runs `body` on it, and removes the extraction.
+    func open<T: Sendable>(_ bundle: String, _ body: @escaping @Sendable (BundleDirectory) throws -> T) async throws -> T {
+        let root = tmp.deletingLastPathComponent().appendingPathComponent("opened")
+        return try await BlockingThread.run("e2e-open") {
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            let opened = try BundleOpener.open(path: bundle, temporaryRoot: root)
+            defer { opened.close() }
+            return try body(opened.directory)
+        }
+    }
+
+    /// The manifest of a written bundle.
+    func manifest(_ bundle: String) async throws -> Manifest {
+        try await open(bundle) { directory in
+            guard let manifest = try directory.manifest() else { throw TestSupportError("\(bundle) has no manifest.json") }
+            return manifest
+        }
+    }
+
+    /// Names in a folder (hidden ones too), sorted.
+    func entries(_ folder: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+    }
+}
+
+/// Runs `body` against a `TestHTTPServer` answering with `handler`, and shuts it down afterwards.
+func withHTTPServer<T>(
+    _ handler: @escaping @Sendable (TestRequest) async -> TestResponse, _ body: (TestHTTPServer) async throws -> T
+) async throws -> T {
+    let server = try await TestHTTPServer.start(handler: handler)
+    do {
+        let result = try await body(server)
+        await server.shutdown()
+        return result
+    } catch {
+        await server.shutdown()
+        throw error
+    }
+}
+
+extension Array where Element == Finding {
+    var golden: [GoldenFinding] { map(GoldenFinding.init) }
+}
+
+extension DiagnosticReport {
+    /// The collection issues about `item`s containing `text`.
+    func issues(_ text: String) -> [Manifest.CollectionIssue] { collection.filter { $0.item.contains(text) } }
+}
+
+extension Manifest {
+    func issues(_ text: String) -> [Manifest.CollectionIssue] { collection.filter { $0.item.contains(text) } }
+}
