@@ -69,7 +69,12 @@ final class StubTransport: HTTPTransport, @unchecked Sendable {
             case .memory: response.body = body
             case .file(let path): _ = FileManager.default.createFile(atPath: path, contents: Data(body))
             case .consumer(let consumer):
-                _ = body.withUnsafeBytes { consumer.consume($0) }
+                // As CurlTransport: a consumer gets only a 2xx body; an error answer's body is the response's.
+                if (200..<300).contains(status) {
+                    _ = body.withUnsafeBytes { consumer.consume($0) }
+                } else {
+                    response.body = body
+                }
                 consumer.finish()
             }
             return response

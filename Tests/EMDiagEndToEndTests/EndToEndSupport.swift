@@ -20,23 +20,54 @@ enum Repository {
 
     static func scenario(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
 
-    /// The golden findings of a scenario as a live collection from this machine must give them: without the
-    /// findings about the playbooks' HTTP checks. The fixtures' base-url host (`em.example.test`) does not
-    /// resolve here, so a live run records the check as skipped (no finding); the fixtures hold the check
-    /// result the real cluster's network gave.
+    /// The golden findings of a scenario as a live collection from this machine must give them (`live`).
+    ///
+    /// Three differences are by design. The fixtures' base-url host (`em.example.test`) does not resolve here,
+    /// so a live run records the HTTP check as skipped and raises no finding about it (the fixtures hold the
+    /// answer the real cluster's network gave): those findings are left out. A live bundle stores the Helm
+    /// records decoded in `helm/<ns>/<release>.json`, never the release Secrets the fixtures hold in
+    /// `secrets.json`: Helm evidence points there. And durations in summaries ("waiting 19m56s") are measured
+    /// from the collection time, which is now, not the fixtures' 2026-11-20T10:30:00Z: they are masked (`live`).
     static func expectedLiveFindings(_ scenario: String) throws -> [GoldenFinding] {
         let golden = try GoldenFinding.load(fixtures.appendingPathComponent("\(scenario)/expected/findings.json"))
         let checks = Set(golden.filter(\.isHTTPCheck).map(\.key))
         return golden.filter { !$0.isHTTPCheck }.map { finding in
             var finding = finding
             finding.explains.removeAll { checks.contains($0) }
-            return finding
+            let helm = finding.resources.first?.split(separator: "/").map(String.init) ?? []
+            if helm.count == 3, helm[0] == "HelmRelease" {
+                let stored = BundleLayout.helmReleasesPath(namespace: helm[1], release: helm[2])
+                for index in finding.evidence.indices where finding.evidence[index].path.hasSuffix("/secrets.json") {
+                    finding.evidence[index].path = stored
+                }
+            }
+            return finding.live
         }
     }
 }
 
 extension GoldenFinding {
     var isHTTPCheck: Bool { resources.first?.hasPrefix("HTTPCheck/") == true }
+
+    /// The finding with the durations in its summary masked ("waiting 19m56s" → "waiting <duration>").
+    var live: GoldenFinding {
+        var finding = self
+        finding.summary = summary.replacing(/\b[0-9]+[smhdy]([0-9]+[smhd])?\b/, with: "<duration>")
+        return finding
+    }
+
+    var details: String {
+        let places = evidence.map { "\($0.path):\($0.line.map(String.init) ?? "-")" }
+        return "\(key) [\(severity.rawValue)] \"\(summary)\" evidence \(places) explains \(explains) explainedBy \(explainedBy ?? "-")"
+    }
+}
+
+/// The first pair of findings that differ, to say why two lists are not equal.
+func firstDifference(_ actual: [GoldenFinding], _ expected: [GoldenFinding]) -> String {
+    for (index, (a, e)) in zip(actual, expected).enumerated() where a != e {
+        return "finding \(index + 1):\n  got      \(a.details)\n  expected \(e.details)"
+    }
+    return "\(actual.count) findings, expected \(expected.count)"
 }
 
 /// How a child process ended and what it printed.
@@ -235,7 +266,8 @@ func withHTTPServer<T>(
 }
 
 extension Array where Element == Finding {
-    var golden: [GoldenFinding] { map(GoldenFinding.init) }
+    /// As the golden files hold them, durations masked.
+    var golden: [GoldenFinding] { map { GoldenFinding($0).live } }
 }
 
 extension DiagnosticReport {

@@ -20,7 +20,7 @@ struct ScenarioCollectTests {
             #expect(collected.stderr.isEmpty, "-q: \(collected.stderr)")
             let actual = report.findings.golden
             #expect(actual.map(\.key) == expected.map(\.key), "ids and order")
-            #expect(actual == expected, "findings of \(scenario) differ from Fixtures/\(scenario)/expected/findings.json")
+            #expect(actual == expected, "Fixtures/\(scenario)/expected/findings.json: \(firstDifference(actual, expected))")
             #expect(report.bundle == bundle)
             #expect(!report.partial)
 

@@ -144,8 +144,14 @@ package final class Collector: Sendable {
                 let bytes = try await client.get(.secrets, name: wanted.name, namespace: namespace, deadline: options.deadline)
                 let secret = try JSONValue.parse(bytes)
                 var facts: [String: JSONValue] = [:]
+                // A Secret served from a bundle (`emdiag serve`) holds placeholders, and the facts of the values.
+                let servedFacts = secret["emdiagFacts"]?.object ?? [:]
                 for key in Set(wanted.keys + wanted.nonSecretKeys) {
                     guard let stored = secret[path: "data"]?[key]?.string else { continue }
+                    if let known = servedFacts[key], Self.isPlaceholder(base64: stored) {
+                        facts[key] = known
+                        continue
+                    }
                     let fact = SecretValueFacts(storedBase64: stored)
                     if let encoded = try? JSONEncoder().encode(fact), let json = try? JSONValue.parse(encoded) {
                         facts[key] = json
@@ -205,6 +211,13 @@ package final class Collector: Sendable {
                        permission: .init(verb: "list", group: "", resource: "secrets", namespace: release.namespace))
             }
         }
+    }
+
+    /// A Secret value that is a redaction placeholder, `<redacted:XXXXXX>`, base64-encoded.
+    static func isPlaceholder(base64: String) -> Bool {
+        guard let data = Data(base64Encoded: base64), data.count == 17 else { return false }
+        let text = String(decoding: data, as: UTF8.self)
+        return text.hasPrefix("<redacted:") && text.hasSuffix(">")
     }
 
     static func gunzipJSON(_ data: Data) throws -> JSONValue {
@@ -372,33 +385,32 @@ package final class Collector: Sendable {
                 missing.append(String(url[url.index(after: open)..<close]))
             }
             result["url"] = .string(redactor.redact(text: url, file: path))
-            if !missing.isEmpty || checkTransport == nil {
+            guard missing.isEmpty, let transport = checkTransport else {
+                // Not run: no result file (a check that never ran did not fail), only the reason.
+                record(item: "HTTP check \(check.name)", path: path, status: .skipped, reason: checkTransport == nil
+                    ? "not run: the HTTP client for checks could not be created"
+                    : "not run: \(missing.joined(separator: ", ")) is not known (the Secret \(check.secret ?? "?") or its key is missing)")
+                continue
+            }
+            do {
+                let response = try await transport.send(HTTPRequest(url: url, timeout: .seconds(10)), sink: .memory(limit: 64 << 10))
+                let excerpt = String(decoding: response.body.prefix(512), as: UTF8.self)
+                result["status"] = .number(Double(response.status))
+                result["ok"] = .bool(check.expectStatus.isEmpty ? (200..<300).contains(response.status) : check.expectStatus.contains(response.status))
+                result["error"] = .null
+                result["excerpt"] = .string(redactor.redact(text: excerpt, file: path))
+            } catch {
+                // DNS, refused and timeouts say more about where emdiag runs than about the cluster: the check
+                // is recorded as not reachable (no finding) and listed among what could not be collected.
+                let unreachable = (error as? HTTPError).map { [.couldNotResolveHost, .connectionRefused, .timeout].contains($0.kind) } ?? false
+                let message = redactor.redact(text: "\(error)", file: path)
                 result["status"] = .null
                 result["ok"] = .bool(false)
-                result["error"] = .string(checkTransport == nil
-                    ? "HTTP checks are switched off"
-                    : "not run: \(missing.joined(separator: ", ")) is not known (the Secret \(check.secret ?? "?") or its key is missing)")
-            } else if let transport = checkTransport {
-                do {
-                    let response = try await transport.send(HTTPRequest(url: url, timeout: .seconds(10)), sink: .memory(limit: 64 << 10))
-                    let excerpt = String(decoding: response.body.prefix(512), as: UTF8.self)
-                    result["status"] = .number(Double(response.status))
-                    result["ok"] = .bool(check.expectStatus.isEmpty ? (200..<300).contains(response.status) : check.expectStatus.contains(response.status))
-                    result["error"] = .null
-                    result["excerpt"] = .string(redactor.redact(text: excerpt, file: path))
-                } catch {
-                    // DNS, refused and timeouts say more about where emdiag runs than about the cluster: the check
-                    // is recorded as not reachable (no finding) and listed among what could not be collected.
-                    let unreachable = (error as? HTTPError).map { [.couldNotResolveHost, .connectionRefused, .timeout].contains($0.kind) } ?? false
-                    let message = redactor.redact(text: "\(error)", file: path)
-                    result["status"] = .null
-                    result["ok"] = .bool(false)
-                    result["reachable"] = .bool(!unreachable)
-                    result["error"] = .string(message)
-                    if unreachable {
-                        record(item: "HTTP check \(check.name)", path: path, status: .skipped,
-                               reason: "not reachable from this machine (\(message)); run it where the URL resolves, e.g. inside the cluster")
-                    }
+                result["reachable"] = .bool(!unreachable)
+                result["error"] = .string(message)
+                if unreachable {
+                    record(item: "HTTP check \(check.name)", path: path, status: .skipped,
+                           reason: "not reachable from this machine (\(message)); run it where the URL resolves, e.g. inside the cluster")
                 }
             }
             writeRecording(path, .object(result))
@@ -455,6 +467,10 @@ package final class Collector: Sendable {
             case .deadlineExceeded:
                 markPartial()
                 record(item: item, path: path, status: .timeout, reason: "\(error)")
+            case .transport(_, let cause, _, _) where cause.kind == .aborted && Task.isCancelled:
+                // The --timeout watchdog cancelled the gathering while this request was in flight.
+                markPartial()
+                record(item: item, path: path, status: .timeout, reason: "stopped before it finished: the --timeout budget ran out")
             case .httpStatus(_, let status, _, _):
                 record(item: item, path: path, status: status == 400 ? .skipped : .error, reason: "\(error)", httpStatus: status)
             default:

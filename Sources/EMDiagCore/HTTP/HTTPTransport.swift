@@ -51,11 +51,13 @@ package enum HTTPResponseSink: Sendable {
     case memory(limit: Int)
     /// Stream the body to a file (created or truncated), never holding it in memory.
     case file(path: String)
-    /// Stream the body to a consumer (for example the redactor writing into the bundle).
+    /// Stream the body to a consumer (for example the redactor writing into the bundle). Only a 2xx body is
+    /// streamed; the body of any other status goes to `HTTPResponse.body` (its first 64 KiB) instead.
     case consumer(any HTTPBodyConsumer)
 }
 
-/// The answer to a request. `body` is filled only for `.memory` sinks.
+/// The answer to a request. `body` is filled only for `.memory` sinks, and for `.consumer` sinks when the
+/// status is not 2xx (the error answer, which the consumer never sees).
 package struct HTTPResponse: Sendable {
     package var status: Int
     /// Header names lower-cased; the last value wins when a header repeats.

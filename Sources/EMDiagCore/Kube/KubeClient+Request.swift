@@ -167,7 +167,7 @@ private struct ErrorBodyCapture {
             let bytes = FileManager.default.contents(atPath: path).map { [UInt8]($0.prefix(64 << 10)) } ?? []
             try? FileManager.default.removeItem(atPath: path)
             return bytes
-        case .consumer: return tap?.head ?? []
+        case .consumer: return response.body.isEmpty ? tap?.head ?? [] : response.body
         }
     }
 }

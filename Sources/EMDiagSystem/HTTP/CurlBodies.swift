@@ -33,9 +33,19 @@ final class CurlSink {
         }
     }
 
+    /// The most of an error answer's body kept for a consumer sink.
+    static let errorBodyLimit = 64 << 10
+
     /// Takes one chunk; returns the error that must stop the transfer, or nil.
-    func write(_ chunk: UnsafeRawBufferPointer, url: String) -> HTTPError? {
+    /// - Parameter successful: the response status is 2xx. A consumer receives only such bodies: an error
+    ///   answer (a Kubernetes `Status`, say) is kept in `buffer` instead (its first 64 KiB), so it never ends
+    ///   up in the consumer's stream (a log file) and the request can still be retried.
+    func write(_ chunk: UnsafeRawBufferPointer, url: String, successful: Bool = true) -> HTTPError? {
         count += chunk.count
+        if case .consumer = target, !successful {
+            buffer.append(contentsOf: chunk.prefix(max(0, Self.errorBodyLimit - buffer.count)))
+            return nil
+        }
         switch target {
         case .memory(let limit):
             guard count <= limit else {

@@ -21,6 +21,8 @@ final class CurlTransfer: @unchecked Sendable {
     private let sink: CurlSink
     private var upload: CurlUpload?
     private var headers: [String: String] = [:]
+    /// The status of the response being received, from its status line (0 until one arrived).
+    private var status = 0
     /// A failure decided by a callback (body too large, local write error, consumer stop); wins over libcurl's code.
     private var callbackFailure: HTTPError?
 
@@ -176,7 +178,7 @@ final class CurlTransfer: @unchecked Sendable {
     // MARK: - Loop-thread side
 
     fileprivate func receiveBody(_ chunk: UnsafeRawBufferPointer) -> Bool {
-        if let failure = sink.write(chunk, url: url) {
+        if let failure = sink.write(chunk, url: url, successful: (200..<300).contains(status)) {
             callbackFailure = failure
             return false
         }
@@ -186,6 +188,7 @@ final class CurlTransfer: @unchecked Sendable {
     fileprivate func receiveHeader(_ line: String) {
         if line.hasPrefix("HTTP/") {
             headers = [:]  // a new response (after 100 Continue or a redirect) starts over
+            status = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
             return
         }
         guard let colon = line.firstIndex(of: ":") else { return }
