@@ -11,18 +11,18 @@ struct FaultCollectTests {
     static let governance = "em-runtime-governance-qwcf9lg7zf-dcmmv"
     static let utils = "em-runtime-utils-9f674847th-cp7ks"
 
-    /// Collects `scenario` from a server with the fault rules `faults` (YAML); returns the outcome and the
-    /// bundle's manifest (nil when no bundle was written).
+    /// Collects `scenario` from a server with the fault rules `faults` (YAML); returns the outcome, the
+    /// bundle's manifest (nil when no bundle was written) and the server's request log.
     private func collect(
         faults: String, scenario: String = scenario, in sandbox: Sandbox, _ extra: [String] = []
-    ) async throws -> (Outcome, Manifest?) {
+    ) async throws -> (Outcome, Manifest?, [Substring]) {
         let file = try sandbox.write("faults.yaml", faults)
-        let outcome = try await sandbox.withServe(Repository.scenario(scenario), faults: file) { served in
-            try await sandbox.collect(served, ["--no-http-checks"] + extra)
+        let (outcome, requests) = try await sandbox.withServe(Repository.scenario(scenario), faults: file, verbose: true) { served in
+            (try await sandbox.collect(served, ["--no-http-checks"] + extra), served.child.stderrSoFar)
         }
         let bundle = sandbox.output()
         let manifest = FileManager.default.fileExists(atPath: bundle) ? try await sandbox.manifest(bundle) : nil
-        return (outcome, manifest)
+        return (outcome, manifest, requests.split(separator: "\n"))
     }
 
     /// The root cause of `scenario` is found first, for the same resource as in the golden file.
@@ -35,7 +35,7 @@ struct FaultCollectTests {
 
     @Test func serverErrorsAndRateLimitsAreRetriedToTheSameFindings() async throws {
         try await Sandbox.with { sandbox in
-            let (outcome, manifest) = try await collect(faults: """
+            let (outcome, manifest, requests) = try await collect(faults: """
                 rules:
                   - path: "^/api/v1/namespaces/em/pods$"
                     status: 429
@@ -46,9 +46,21 @@ struct FaultCollectTests {
                     everyNth: 3
                 """, in: sandbox)
             #expect(outcome.status == 1, "\(outcome)")
+            #expect(requests.contains { $0.contains("/namespaces/em/pods") && $0.contains("-> 429 (fault rule") }, "the pod list was rate-limited")
+            #expect(requests.contains { $0.contains("/log?") && $0.contains("-> 500 (fault rule") }, "a log fetch failed")
+            #expect(requests.filter { $0.contains("-> 500 (fault rule") }.count >= 10)
             let report = try outcome.report()
-            #expect(report.findings.golden == (try Repository.expectedLiveFindings(Self.scenario)))
+            let expected = try Repository.expectedLiveFindings(Self.scenario)
+            #expect(report.findings.golden == expected, "\(firstDifference(report.findings.golden, expected))")
             #expect(report.collection.isEmpty, "every failed request was retried: \(report.collection)")
+            let logs = try await sandbox.open(sandbox.output()) { bundle in
+                try bundle.files().filter { $0.contains("/log/") }.map { ($0, try bundle.data($0)) }
+            }
+            #expect(logs.count == 19)
+            for (path, bytes) in logs {
+                let original = try Data(contentsOf: Repository.fixtures.appendingPathComponent("\(Self.scenario)/\(path)"))
+                #expect(bytes == original, "\(path): a retried log is stored whole, once")
+            }
             #expect(manifest?.collection.isEmpty == true)
             #expect(manifest?.partial == false)
         }
@@ -57,7 +69,7 @@ struct FaultCollectTests {
     @Test func aLogCutInTheMiddleKeepsTheDiagnosisAndIsListedAsIncomplete() async throws {
         try await Sandbox.with { sandbox in
             // The governance app log is 6,863 bytes; its MultipleHeads line (32) ends at byte 3,053.
-            let (outcome, manifest) = try await collect(faults: """
+            let (outcome, manifest, _) = try await collect(faults: """
                 - glob: "/api/v1/namespaces/em/pods/\(Self.governance)/log"
                   resetAfterBytes: 3300
                 """, in: sandbox)
@@ -78,7 +90,7 @@ struct FaultCollectTests {
 
     @Test func forbiddenSecretsAndApplicationsAreListedAndTheLogDiagnosisHolds() async throws {
         try await Sandbox.with { sandbox in
-            let (outcome, manifest) = try await collect(faults: """
+            let (outcome, manifest, _) = try await collect(faults: """
                 rules:
                   - glob: "/api/v1/namespaces/*/secrets/**"
                     status: 403

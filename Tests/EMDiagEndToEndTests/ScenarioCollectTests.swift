@@ -23,6 +23,9 @@ struct ScenarioCollectTests {
             #expect(actual == expected, "Fixtures/\(scenario)/expected/findings.json: \(firstDifference(actual, expected))")
             #expect(report.bundle == bundle)
             #expect(!report.partial)
+            // Everything was collected but the health check, which cannot run from here (see expectedLiveFindings).
+            #expect(report.collection.map(\.item) == ["HTTP check governance-health"], "\(report.collection)")
+            #expect(report.collection.allSatisfy { $0.status == .skipped })
 
             let verified = try await sandbox.emdiag(["bundle", "verify", bundle])
             #expect(verified.status == 0, "\(verified.text)")

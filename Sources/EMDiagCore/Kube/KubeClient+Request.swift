@@ -24,6 +24,9 @@ extension KubeClient {
         action: KubeAction, deadline: ContinuousClock.Instant?
     ) async throws -> HTTPResponse {
         let target = url(path: path, query: query)
+        // A consumer hears `finish()` once, when the last try is over: finishing it after a failed try would
+        // close it (a redacting sink) before the retry's body arrives.
+        defer { if case .consumer(let consumer) = sink { consumer.finish() } }
         let sendsCredentials = endpoint.server.lowercased().hasPrefix("https://")  // client-go never sends them over plain http
         var attempt = 0
         var refreshedCredentials = false
@@ -172,7 +175,8 @@ private struct ErrorBodyCapture {
     }
 }
 
-/// Forwards every chunk to the wrapped consumer and keeps the first 64 KiB for error messages.
+/// Forwards every chunk to the wrapped consumer and keeps the first 64 KiB for error messages. It does not
+/// forward `finish()`: `request` finishes the wrapped consumer once, after the last try.
 /// `@unchecked Sendable`: the transport calls `consume`/`finish` from one thread at a time, and `head`/`delivered`
 /// are read only after `send` returned; the lock makes those accesses safe regardless.
 private final class TappingConsumer: HTTPBodyConsumer, @unchecked Sendable {
@@ -194,5 +198,5 @@ private final class TappingConsumer: HTTPBodyConsumer, @unchecked Sendable {
         return wrapped.consume(chunk)
     }
 
-    func finish() { wrapped.finish() }
+    func finish() {}
 }
