@@ -8,7 +8,7 @@ struct EMDiag: AsyncParsableCommand {
         abstract: "Diagnose a broken em-runtime install on Kubernetes and build a redacted support bundle.",
         version: EMDiagVersion.current,
         subcommands: [
-            VersionCommand.self, ServeCommand.self, PlaybooksCommand.self, BundleCommand.self, FetchCommand.self,
+            VersionCommand.self, ServeCommand.self, PlaybooksCommand.self, BundleCommand.self, FetchCommand.self, RBACCommand.self,
         ]
     )
 }

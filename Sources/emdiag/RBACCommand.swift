@@ -1,0 +1,60 @@
+import ArgumentParser
+import EMDiagCore
+import EMDiagSystem
+import Logging
+
+/// `emdiag rbac`: asks the API server (SelfSubjectAccessReview) for every permission the loaded playbooks gather
+/// with, and prints which are missing and what evidence and rules each one costs.
+struct RBACCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rbac",
+        abstract: "Check that the current identity may read everything the playbooks gather.",
+        discussion: """
+            Exits 0 when every permission is granted, 1 when some are missing (each is printed with the evidence \
+            that will be absent and the rules that cannot fire), 2 for bad input (kubeconfig, playbooks), \
+            3 when the API server cannot be asked. deploy/rbac.yaml grants exactly these permissions.
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @Option(help: "The kubeconfig file (default: $KUBECONFIG, ~/.kube/config, else the in-cluster service account).")
+    var kubeconfig: String?
+
+    @Option(help: "The kubeconfig context to use.")
+    var context: String?
+
+    @Option(name: .shortAndLong, help: "The release namespace (default: the context's or the pod's namespace).")
+    var namespace: String?
+
+    @OptionGroup var sources: PlaybooksCommand.Sources
+
+    @Option(help: "Output format: text or json.")
+    var format: Format = .text
+
+    func run() async throws {
+        let catalog = try sources.load()
+        let options = KubeConnectionOptions(kubeconfig: kubeconfig, context: context, namespace: namespace)
+        let endpoint: KubeEndpoint
+        do {
+            endpoint = try KubeConfigLoader.resolve(options: options)
+        } catch {
+            printError("emdiag: \(error)")
+            throw ExitCode(2)
+        }
+        let client = KubeClient(
+            endpoint: endpoint, options: options, transportFactory: { try CurlTransport(configuration: $0) },
+            logger: Logger(label: "emdiag.rbac") { StreamLogHandler.standardError(label: $0) })
+        let report: AccessCheck.Report
+        do {
+            report = try await AccessCheck.run(catalog: catalog, namespace: endpoint.namespace) { verb, type, namespace, subresource, name in
+                try await client.accessReview(verb, type, namespace: namespace, subresource: subresource, name: name)
+            }
+        } catch {
+            printError("emdiag: \(error)")
+            throw ExitCode(3)
+        }
+        print(format == .json ? try report.json() : report.text(identity: endpoint.identity), terminator: "")
+        if report.missing > 0 { throw ExitCode(1) }
+    }
+}
