@@ -1,6 +1,7 @@
 import ArgumentParser
 import EMDiagCore
 import EMDiagSystem
+import Foundation
 import Logging
 
 /// `emdiag rbac`: asks the API server (SelfSubjectAccessReview) for every permission the loaded playbooks gather
@@ -27,20 +28,20 @@ struct RBACCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "The release namespace (default: the context's or the pod's namespace).")
     var namespace: String?
 
-    @OptionGroup var sources: PlaybooksCommand.Sources
+    @OptionGroup var playbooks: PlaybookOptions
 
     @Option(help: "Output format: text or json.")
     var format: Format = .text
 
     func run() async throws {
-        let catalog = try sources.load()
+        let catalog = try playbooks.load()
         let options = KubeConnectionOptions(kubeconfig: kubeconfig, context: context, namespace: namespace)
         let endpoint: KubeEndpoint
         do {
-            endpoint = try KubeConfigLoader.resolve(options: options)
+            endpoint = try KubeConfigLoader.resolve(options: options, environment: ProcessInfo.processInfo.environment)
         } catch {
             printError("emdiag: \(error)")
-            throw ExitCode(2)
+            throw ExitCode(ExitStatus.badInput)
         }
         let client = KubeClient(
             endpoint: endpoint, options: options, transportFactory: { try CurlTransport(configuration: $0) },
@@ -52,9 +53,9 @@ struct RBACCommand: AsyncParsableCommand {
             }
         } catch {
             printError("emdiag: \(error)")
-            throw ExitCode(3)
+            throw ExitCode(ExitStatus.nothingCollected)
         }
         print(format == .json ? try report.json() : report.text(identity: endpoint.identity), terminator: "")
-        if report.missing > 0 { throw ExitCode(1) }
+        if report.missing > 0 { throw ExitCode(ExitStatus.findings) }
     }
 }
