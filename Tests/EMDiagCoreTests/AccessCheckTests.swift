@@ -38,6 +38,12 @@ import Testing
             of: [Self.permission("list", "gateways", group: "gateway.networking.k8s.io", namespace: "gateway")], catalog: catalog)
         #expect(oneSource.rulesThatCannotFire == [])
         #expect(oneSource.rulesWithFewerSignals == ["base-url-mismatch"])
+        let targetOnly = AccessCheck.impact(
+            of: [Self.permission("list", "gateways", group: "gateway.networking.k8s.io")], catalog: catalog, namespace: "em")
+        #expect(targetOnly.absentEvidence == ["the gateways.gateway.networking.k8s.io list"])
+        let anyNamespace = AccessCheck.impact(
+            of: [Self.permission("list", "gateways", group: "gateway.networking.k8s.io")], catalog: catalog)
+        #expect(anyNamespace.absentEvidence.count == 2)
         let routes = ["httproutes", "gateways"].map { Self.permission("list", $0, group: "gateway.networking.k8s.io") }
             + [Self.permission("list", "ingresses", group: "networking.k8s.io")]
         #expect(AccessCheck.impact(of: routes, catalog: catalog).rulesThatCannotFire == ["base-url-mismatch"])

@@ -155,23 +155,31 @@ package enum AccessCheck {
             entries.append(Entry(
                 permission: permission, checked: checked.description, allowed: answer.allowed,
                 reason: answer.reason.flatMap { $0.isEmpty ? nil : $0 },
-                impact: answer.allowed ? nil : impact(of: [permission], catalog: catalog)))
+                impact: answer.allowed ? nil : impact(of: [permission], catalog: catalog, namespace: namespace)))
         }
         let missing = entries.filter { !$0.allowed }.map(\.permission)
-        return Report(namespace: namespace, entries: entries, combined: impact(of: missing, catalog: catalog))
+        return Report(namespace: namespace, entries: entries, combined: impact(of: missing, catalog: catalog, namespace: namespace))
     }
 
     /// What `collect` records in the manifest when the API refuses a permission (a 403).
+    /// - Parameters:
+    ///   - permission: the refused request (a nil namespace is the target namespace).
+    ///   - namespace: the target namespace, when known; without it a nil namespace may stand for any.
     /// - Returns: a sentence naming the absent evidence and the rules that cannot fire.
-    package static func consequence(of permission: GatherPlan.Permission, catalog: PlaybookCatalog) -> String {
-        impact(of: [permission], catalog: catalog).summary
+    package static func consequence(
+        of permission: GatherPlan.Permission, catalog: PlaybookCatalog, namespace: String? = nil
+    ) -> String {
+        impact(of: [permission], catalog: catalog, namespace: namespace).summary
     }
 
     /// The evidence and rules lost when every permission in `missing` is refused.
-    package static func impact(of missing: [GatherPlan.Permission], catalog: PlaybookCatalog) -> AccessImpact {
+    /// - Parameter namespace: the target namespace, when known (see `consequence`).
+    package static func impact(
+        of missing: [GatherPlan.Permission], catalog: PlaybookCatalog, namespace: String? = nil
+    ) -> AccessImpact {
         let plan = catalog.gatherPlan
         let lost = Set(plan.steps.filter { step in
-            plan.permissions(of: step).contains { needed in missing.contains { covers($0, needed) } }
+            plan.permissions(of: step).contains { needed in missing.contains { covers($0, needed, target: namespace) } }
         })
         let pool = RegexPool()
         var cannotFire: [String] = []
@@ -188,12 +196,12 @@ package enum AccessCheck {
                             rulesWithFewerSignals: fewer.sorted())
     }
 
-    /// True when a refused permission takes away a needed one: same verb and resource, and a refusal without a
-    /// name or namespace covers every name or namespace (a nil namespace is the target namespace).
-    static func covers(_ refused: GatherPlan.Permission, _ needed: GatherPlan.Permission) -> Bool {
+    /// True when a refused permission takes away a needed one: same verb and resource, a refusal without a name
+    /// covers every name, and the namespaces agree once a nil one is read as `target` (unknown target: any).
+    static func covers(_ refused: GatherPlan.Permission, _ needed: GatherPlan.Permission, target: String?) -> Bool {
         refused.verb == needed.verb && refused.group == needed.group && refused.resource == needed.resource
             && (refused.resourceName == nil || refused.resourceName == needed.resourceName)
-            && overlaps(refused.namespace, needed.namespace)
+            && overlaps(refused.namespace ?? target, needed.namespace ?? target)
     }
 
     /// Namespaces that may be the same: equal, or one of them unspecified.
