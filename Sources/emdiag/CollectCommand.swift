@@ -94,7 +94,9 @@ struct CollectCommand: AsyncParsableCommand {
         let outputPath = output ?? CommandValues.defaultBundleName(namespace: endpoint.namespace, at: now)
         let logger = outputOptions.logger("emdiag.collect")
         let client = KubeClient(
-            endpoint: endpoint, options: connection, transportFactory: { try CurlTransport(configuration: $0) }, logger: logger)
+            endpoint: endpoint, concurrency: connection.concurrency, requestTimeout: connection.requestTimeout,
+            transportFactory: { try CurlTransport(configuration: $0) }, logger: logger,
+            interactiveExec: isatty(STDIN_FILENO) == 1)
         let checks = noHTTPChecks ? nil : try? CurlTransport(configuration: HTTPClientConfiguration(connectTimeout: .seconds(5), requestTimeout: .seconds(10)))
         let pipeline = CollectPipeline(
             client: client, archiver: TarGzArchiver(modificationTime: Int(now.timeIntervalSince1970)),

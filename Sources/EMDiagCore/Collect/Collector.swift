@@ -411,10 +411,11 @@ package final class Collector: Sendable {
         _ = try staging.write(path, data: Data(bytes))
     }
 
-    /// Stores a JSON document; a failure to write is itself recorded.
+    /// Stores a JSON document, pretty-printed with sorted keys so that evidence cites a meaningful line (the line
+    /// of the field that matched, not line 1 of a one-line List); a failure to write is itself recorded.
     private func writeRecording(_ path: String, _ value: JSONValue) {
         do {
-            try write(path, bytes: Array(value.serialized()))
+            try write(path, bytes: Array(value.serialized(pretty: true)))
         } catch {
             record(item: "write \(path)", path: path, status: .error, reason: "\(error)")
         }
