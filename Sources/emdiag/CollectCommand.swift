@@ -100,7 +100,8 @@ struct CollectCommand: AsyncParsableCommand {
         let checks = noHTTPChecks ? nil : try? CurlTransport(configuration: HTTPClientConfiguration(connectTimeout: .seconds(5), requestTimeout: .seconds(10)))
         let pipeline = CollectPipeline(
             client: client, archiver: TarGzArchiver(modificationTime: Int(now.timeIntervalSince1970)),
-            checkTransport: checks, progress: outputOptions.progress(), logger: logger)
+            checkTransport: checks, progress: outputOptions.progress(), logger: logger,
+            consequence: { AccessCheck.consequence(of: $0, catalog: catalog, namespace: endpoint.namespace) })
         let request = CollectRequest(
             options: CollectOptions(
                 namespace: endpoint.namespace, release: release, since: sinceValue, maxLogBytes: maxBytes,
