@@ -121,8 +121,11 @@ package final class Collector: Sendable {
                 throw CollectError.namespaceMissing(namespace: options.namespace, server: client.endpoint.server)
             case .unauthorized, .transport, .deadlineExceeded:
                 throw CollectError.clusterUnreachable(error)
+            case .forbidden:
+                // A namespace-scoped identity (deploy/rbac.yaml) may not read Namespace objects, which are
+                // cluster-scoped: expected, not lost evidence. The lists below still tell what is there.
+                logger.debug("cannot read Namespace/\(options.namespace) (forbidden); going on")
             default:
-                // A namespace-scoped user may not read the Namespace object; the lists below will tell.
                 record(item: "Namespace/\(options.namespace)", path: nil, error: error)
             }
         }
