@@ -18,14 +18,7 @@ struct CollectCommand: AsyncParsableCommand {
             130 interrupted (nothing left at the output path).
             """)
 
-    @Option(help: "The kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster).")
-    var kubeconfig: String?
-
-    @Option(help: "The kubeconfig context to use.")
-    var context: String?
-
-    @Option(name: .shortAndLong, help: "The namespace of the em-runtime release (default: the context's, else default).")
-    var namespace: String?
+    @OptionGroup var connection: ConnectionOptions
 
     @Option(help: "The Helm release name.")
     var release = "em-runtime"
@@ -77,15 +70,7 @@ struct CollectCommand: AsyncParsableCommand {
             throw ValidationError("\(error)")
         }
         let catalog = try playbooks.load()
-        let connection = KubeConnectionOptions(
-            kubeconfig: kubeconfig, context: context, namespace: namespace, concurrency: concurrency)
-        let endpoint: KubeEndpoint
-        do {
-            endpoint = try KubeConfigLoader.resolve(options: connection, environment: ProcessInfo.processInfo.environment)
-        } catch {
-            printError("emdiag: \(error)")
-            throw ExitCode(ExitStatus.badInput)
-        }
+        let (connection, endpoint) = try self.connection.resolve(concurrency: concurrency)
         for warning in endpoint.warnings where !outputOptions.quiet { printError("emdiag: warning: \(warning)") }
         if noRedact {
             printError("emdiag: WARNING: --no-redact: secrets are stored in clear in this bundle; the manifest records it. Do not send it outside your organisation.")

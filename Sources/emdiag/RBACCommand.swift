@@ -19,14 +19,7 @@ struct RBACCommand: AsyncParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
 
-    @Option(help: "The kubeconfig file (default: $KUBECONFIG, ~/.kube/config, else the in-cluster service account).")
-    var kubeconfig: String?
-
-    @Option(help: "The kubeconfig context to use.")
-    var context: String?
-
-    @Option(name: .shortAndLong, help: "The release namespace (default: the context's or the pod's namespace).")
-    var namespace: String?
+    @OptionGroup var connection: ConnectionOptions
 
     @OptionGroup var playbooks: PlaybookOptions
 
@@ -35,14 +28,7 @@ struct RBACCommand: AsyncParsableCommand {
 
     func run() async throws {
         let catalog = try playbooks.load()
-        let options = KubeConnectionOptions(kubeconfig: kubeconfig, context: context, namespace: namespace)
-        let endpoint: KubeEndpoint
-        do {
-            endpoint = try KubeConfigLoader.resolve(options: options, environment: ProcessInfo.processInfo.environment)
-        } catch {
-            printError("emdiag: \(error)")
-            throw ExitCode(ExitStatus.badInput)
-        }
+        let (options, endpoint) = try connection.resolve()
         let client = KubeClient(
             endpoint: endpoint, options: options, transportFactory: { try CurlTransport(configuration: $0) },
             logger: Logger(label: "emdiag.rbac") { StreamLogHandler.standardError(label: $0) })

@@ -66,6 +66,7 @@ final class BundleArchiveTests {
         let first = url("a.tar.gz").path
         let second = url("b.tar.gz").path
         try TarGzWriter().pack(directory: staging.root.path, to: first)
+        Thread.sleep(forTimeInterval: 1.1)  // a clock second apart: nothing time-dependent may reach the bytes
         try TarGzWriter().pack(directory: staging.root.path, to: second)
         #expect(try Data(contentsOf: URL(fileURLWithPath: first)) == Data(contentsOf: URL(fileURLWithPath: second)))
         let listing = String(decoding: try TestProcess.run("/usr/bin/tar", ["tzvf", first]), as: UTF8.self)
