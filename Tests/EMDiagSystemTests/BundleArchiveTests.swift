@@ -148,14 +148,15 @@ final class BundleArchiveTests {
         process.arguments = ["bundle", "pack", source.path, "-o", output]
         try process.run()
         let partial = TarGzWriter.temporaryPath(for: output, pid: process.processIdentifier)
-        var seen = false
-        for _ in 0..<400 where process.isRunning {
-            let size = (try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0
-            if size > 1 << 20 {
-                seen = true
-                break
+        // Poll on a thread of its own: on a loaded machine the cooperative pool may not wake a sleeping task
+        // before the writer is done, and the kill must land while the archive is being written.
+        let seen = try await BlockingThread.run("kill-test-poll") { () -> Bool in
+            for _ in 0..<2000 where process.isRunning {
+                let size = (try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0
+                if size > 1 << 20 { return true }
+                usleep(5_000)
             }
-            try await Task.sleep(for: .milliseconds(25))
+            return false
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
