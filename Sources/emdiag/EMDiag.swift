@@ -7,7 +7,7 @@ struct EMDiag: AsyncParsableCommand {
         commandName: "emdiag",
         abstract: "Diagnose a broken em-runtime install on Kubernetes and build a redacted support bundle.",
         version: EMDiagVersion.current,
-        subcommands: [VersionCommand.self]
+        subcommands: [VersionCommand.self, ServeCommand.self]
     )
 }
 
