@@ -68,6 +68,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Redaction throughput benchmark (scripts/bench-redact); not shipped.
+        .executableTarget(
+            name: "BenchRedact",
+            dependencies: ["EMDiagCore"],
+            swiftSettings: swiftSettings
+        ),
         // Test doubles shared by the test targets: loopback HTTP(S) servers, throwaway CAs, temp folders.
         .target(
             name: "EMDiagTestSupport",

@@ -7,7 +7,9 @@ struct EMDiag: AsyncParsableCommand {
         commandName: "emdiag",
         abstract: "Diagnose a broken em-runtime install on Kubernetes and build a redacted support bundle.",
         version: EMDiagVersion.current,
-        subcommands: [VersionCommand.self, ServeCommand.self]
+        subcommands: [
+            VersionCommand.self, ServeCommand.self, PlaybooksCommand.self, BundleCommand.self, FetchCommand.self,
+        ]
     )
 }
 

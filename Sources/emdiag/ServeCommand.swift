@@ -37,6 +37,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A YAML/JSON file of fault rules to inject (tests only; see docs/serve.md).")
     var faults: String?
 
+    @Flag(name: .customLong("as-of-collection"), help: "Compute AGE as of the bundle's collection time (manifest createdAt), not now.")
+    var asOfCollection = false
+
     @Flag(help: "Log every request to standard error.")
     var verbose = false
 
@@ -52,7 +55,9 @@ struct ServeCommand: AsyncParsableCommand {
         let router: APIRouter
         let injector: FaultInjector?
         do {
-            router = try APIRouter(bundle: BundleDirectory(root: root))
+            let directory = BundleDirectory(root: root)
+            let collectedAt = asOfCollection ? try directory.manifest()?.createdAt : nil
+            router = try APIRouter(bundle: directory, clock: { collectedAt ?? Date() })
             injector = try faults.map { try FaultInjector(plan: FaultPlan.load(path: $0)) }
         } catch {
             throw ValidationError("\(error)")

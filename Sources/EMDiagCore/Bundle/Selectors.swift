@@ -12,23 +12,26 @@ package struct SelectorError: Error, CustomStringConvertible, Sendable, Equatabl
 }
 
 /// A Kubernetes label selector (`app=db,tier!=cache,env in (a,b),!legacy,team`), matched against `metadata.labels`.
-package struct LabelSelector: Sendable, Equatable {
-    package enum Operator: Sendable, Equatable {
+package struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
+    package enum Operator: Sendable, Hashable {
         case equals, notEquals, isIn, notIn, exists, doesNotExist
     }
 
-    package struct Requirement: Sendable, Equatable {
+    package struct Requirement: Sendable, Hashable {
         package var key: String
         package var op: Operator
         package var values: [String]
     }
 
     package var requirements: [Requirement]
+    /// The selector as written (what the collector sends as `labelSelector=`).
+    package var description: String
 
     /// Parses the selector syntax of `k8s.io/apimachinery/pkg/labels` (`=`, `==`, `!=`, `in`, `notin`, `key`, `!key`).
     /// - Throws: `SelectorError` when a requirement does not parse.
-    package init(parsing text: String) throws {
+    package init(parsing text: String) throws(SelectorError) {
         requirements = []
+        description = text.trimmingCharacters(in: .whitespaces)
         for raw in Self.splitTopLevel(text) {
             let part = raw.trimmingCharacters(in: .whitespaces)
             if part.isEmpty { continue }
@@ -69,7 +72,7 @@ package struct LabelSelector: Sendable, Equatable {
         return parts
     }
 
-    private static func requirement(_ part: String, selector: String) throws -> Requirement {
+    private static func requirement(_ part: String, selector: String) throws(SelectorError) -> Requirement {
         let fail = { (reason: String) in SelectorError(parameter: "labelSelector", selector: selector, reason: reason) }
         if part.hasPrefix("!") {
             let key = part.dropFirst().trimmingCharacters(in: .whitespaces)
