@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import EMDiagCore
+import EMDiagSystem
 import EMDiagServe
 import Foundation
 import Logging
@@ -51,7 +52,9 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let root = try bundleFolder()
+        let opened = try await openBundle()
+        defer { opened.close() }
+        let root = opened.directory.root
         let router: APIRouter
         let injector: FaultInjector?
         do {
@@ -96,18 +99,15 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// The bundle folder. Archives are not opened here yet: they must be extracted first.
-    private func bundleFolder() throws -> URL {
-        let url = URL(fileURLWithPath: bundle).standardizedFileURL
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw ValidationError("\(bundle) does not exist. Pass a bundle folder (or .tar.gz) written by `emdiag collect`.")
+    /// Opens BUNDLE: a folder as is, a `.tar.gz` extracted (with the reader's safety limits) into a temporary
+    /// folder that is removed when the server stops.
+    private func openBundle() async throws -> OpenedBundle {
+        let path = URL(fileURLWithPath: bundle).standardizedFileURL.path
+        do {
+            return try await BlockingThread.run("emdiag-open") { try BundleOpener.open(path: path) }
+        } catch {
+            throw ValidationError("\(error)")
         }
-        guard isDirectory.boolValue else {
-            throw ValidationError(
-                "\(bundle) is a file: emdiag serve reads extracted bundle folders in this build. "
-                    + "Extract it first (mkdir b && tar -xzf \(bundle) -C b) and pass the folder.")
-        }
-        return url
     }
 
     /// `--kubeconfig-out`, refused inside the bundle, or a file in a fresh temporary folder.

@@ -167,7 +167,7 @@ import Testing
     }
 
     @Test func prefilterFindsOverlappingLiteralsCaseInsensitively() {
-        let filter = LiteralPrefilter(literals: ["he", "she", "hers"])
+        let filter = LiteralAutomaton(literals: ["he", "she", "hers"].map { Array($0.utf8) })
         let text = Array("uSHErs".utf8)
         var found: [Int: [Int]] = [:]
         text.withUnsafeBufferPointer { buffer in
@@ -175,10 +175,11 @@ import Testing
             var state: UInt16 = 0
             var pos = 0
             while let hit = filter.nextHit(base, from: pos, to: buffer.count, state: &state) {
-                found[hit] = filter.literals(endingIn: state)
+                found[hit] = Array(filter.literals(endingIn: state))
                 pos = hit + 1
             }
         }
-        #expect(found == [3: [0, 1], 5: [2]])
+        // At "sHE" both "she" (1) and its suffix "he" (0) end, the longer literal first.
+        #expect(found == [3: [1, 0], 5: [2]])
     }
 }

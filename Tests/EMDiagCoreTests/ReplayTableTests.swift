@@ -97,6 +97,6 @@ import Testing
 
     @Test(arguments: durations)
     func humanDurationMatchesApimachinery(seconds: Double, expected: String) {
-        #expect(HumanDuration.format(seconds) == expected)
+        #expect(KubeTime.humanDuration(seconds) == expected)
     }
 }

@@ -150,7 +150,7 @@ struct ReportPodStatusTests {
         ] as [(Double, String)]
     )
     func humanDuration(seconds: Double, expected: String) {
-        #expect(PodStatus.humanDuration(seconds) == expected)
+        #expect(KubeTime.humanDuration(seconds) == expected)
     }
 
     @Test func restartsColumnShowsAge() {

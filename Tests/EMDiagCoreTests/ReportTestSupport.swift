@@ -320,7 +320,13 @@ enum ReportFixtures {
             .object(["kind": .string("EventList"), "items": .array(events)])
         )
         if manifest {
-            try write(BundleLayout.redactionReport, .object(["hiddenValues": .number(7)]))
+            // A real redaction report: 7 values hidden by the redactor over two files.
+            let redactor = try Redactor(placeholderKey: Array("report-test-key".utf8))
+            _ = redactor.redact(text: "password=aaaa1111 token=bbbb2222 secret=cccc3333\n", file: "a.log")
+            _ = redactor.redact(
+                text: "password=dddd4444\napi_key=eeee5555\nclient_secret=ffff6666\npasswd=gggg7777\n", file: "b.log")
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            try redactor.report().serialized().write(to: root.appendingPathComponent(BundleLayout.redactionReport))
             let value = Manifest(
                 createdAt: clock,
                 target: .init(

@@ -97,7 +97,7 @@ import Testing
         let root = try ReplayTestBundle.make()
         let result = try await ServeTestSupport.run(
             Self.emdiag, ["serve", root.path, "--kubeconfig-out", root.appendingPathComponent("kubeconfig").path])
-        #expect(result.status == 64)
+        #expect(result.status == 2)
         #expect(result.stderr.contains("inside the bundle"))
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("kubeconfig").path))
     }
@@ -107,7 +107,7 @@ import Testing
         let file = try ServeTestSupport.temporaryFolder("file").appendingPathComponent("bundle.txt")
         try Data("not a bundle".utf8).write(to: file)
         let result = try await ServeTestSupport.run(Self.emdiag, ["serve", file.path])
-        #expect(result.status == 64)
+        #expect(result.status == 2)
         #expect(result.stderr.contains(file.path))
     }
 }

@@ -124,7 +124,7 @@ struct ClusterSnapshot: Sendable {
     static func newestTime(pods: [Pod], events: [Item]) -> Date? {
         var newest: Date?
         func consider(_ value: JSONValue?) {
-            guard let text = value?.string, let date = parseTime(text) else { return }
+            guard let date = KubeTime.parse(value?.string) else { return }
             if newest.map({ date > $0 }) ?? true { newest = date }
         }
         for pod in pods {
@@ -145,13 +145,5 @@ struct ClusterSnapshot: Sendable {
             consider(event.json["firstTimestamp"])
         }
         return newest
-    }
-
-    static func parseTime(_ text: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        if let date = plain.date(from: text) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
     }
 }

@@ -150,7 +150,7 @@ struct ConditionEvaluator {
             if let ready = c.ready, (status["ready"]?.bool ?? false) != ready { return nil }
             var values = nameCaptures
             if let wanted = c.runningFor {
-                guard let started = current?["startedAt"]?.string.flatMap(ClusterSnapshot.parseTime),
+                guard let started = KubeTime.parse(current?["startedAt"]?.string),
                     let now = snapshot.referenceTime
                 else { return nil }
                 let seconds = Int(now.timeIntervalSince(started))
@@ -407,7 +407,7 @@ struct ConditionEvaluator {
             else { return nil }
             if result.name.isEmpty { result.name = String(path.split(separator: "/").last?.dropLast(5) ?? "") }
             guard regexes.matches(c.name, result.name) else { return nil }
-            if c.failed, result.ok { return nil }
+            if c.failed, result.ok || result.reachable == false { return nil }
             if let status = c.status, !regexes.matches(status, result.status.map(String.init)) { return nil }
             let ref = ResourceRef(kind: "HTTPCheck", namespace: nil, name: result.name)
             let statusText = result.status.map(String.init) ?? "no response"

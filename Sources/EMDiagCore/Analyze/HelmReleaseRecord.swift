@@ -86,6 +86,9 @@ package struct HTTPCheckResult: Sendable, Hashable, Codable {
     package var excerpt: String?
     /// Whether the check passed, as the collector judged it (nil: judge from `status`).
     package var passed: Bool?
+    /// False when no answer came because the endpoint could not be reached from the collecting machine (DNS,
+    /// connection refused, timeout): that says nothing about the cluster, so such a check never fails a rule.
+    package var reachable: Bool?
 
     package init(
         name: String, url: String, status: Int?, expectStatus: [Int] = [200], error: String? = nil,
@@ -104,6 +107,7 @@ package struct HTTPCheckResult: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case name, url, status, expectStatus, error, durationMilliseconds, excerpt
         case passed = "ok"
+        case reachable
     }
 
     package init(from decoder: any Decoder) throws {
@@ -116,6 +120,7 @@ package struct HTTPCheckResult: Sendable, Hashable, Codable {
         durationMilliseconds = try c.decodeIfPresent(Int.self, forKey: .durationMilliseconds)
         excerpt = try c.decodeIfPresent(String.self, forKey: .excerpt)
         passed = try c.decodeIfPresent(Bool.self, forKey: .passed)
+        reachable = try c.decodeIfPresent(Bool.self, forKey: .reachable)
     }
 
     /// Whether the check passed: the stored verdict, else a response with an expected status.

@@ -57,7 +57,7 @@ package struct LogScanJob: Sendable {
 
 /// Runs every log pattern of every rule in ONE streaming pass per file, files in parallel on all cores.
 ///
-/// Each pattern contributes required literals to one `LiteralPrefilter`; the pass walks the automaton over the
+/// Each pattern contributes required literals to one `LiteralAutomaton`; the pass walks the automaton over the
 /// chunk and confirms only the lines where a literal of an applicable pattern ends with POSIX `regexec`
 /// (`REG_STARTEND`, in place). Patterns without a usable literal are confirmed on every line of the files they apply
 /// to. Chunks end on line boundaries (see `BundleDirectory.forEachLineChunk`), so memory is flat in the file size
@@ -65,7 +65,7 @@ package struct LogScanJob: Sendable {
 /// before matching, so `^` anchors and patterns work the same with and without it.
 package struct LogScanner: Sendable {
     package let patterns: [LogPattern]
-    private let prefilter: LiteralPrefilter
+    private let prefilter: LiteralAutomaton
     /// literal id -> pattern indices.
     private let literalOwners: [[Int]]
     /// Patterns with no literal: confirmed on every line.
@@ -96,7 +96,7 @@ package struct LogScanner: Sendable {
                 }
             }
         }
-        prefilter = LiteralPrefilter(literals: literals)
+        prefilter = LiteralAutomaton(literals: literals.map { Array($0.lowercased().utf8) })
         literalOwners = owners
         self.unfiltered = unfiltered
     }
@@ -171,7 +171,7 @@ package struct LogScanner: Sendable {
         }
     }
 
-    fileprivate var filter: LiteralPrefilter { prefilter }
+    fileprivate var filter: LiteralAutomaton { prefilter }
     fileprivate var unfilteredPatterns: [Int] { unfiltered }
 }
 

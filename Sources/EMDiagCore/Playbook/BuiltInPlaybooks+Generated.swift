@@ -39,7 +39,9 @@ gather:
       nonSecretKeys: [base-url]
   - secret:
       name: infisical-bootstrap-secret
-      keys: [ENCRYPTION_KEY, AUTH_SECRET]
+      keys: [ENCRYPTION_KEY, AUTH_SECRET, SITE_URL]
+      # SITE_URL is the public URL (like base-url): kept in clear so it stays readable in logs and checks.
+      nonSecretKeys: [SITE_URL]
   - helmRelease: {name: em-runtime}
   - argoApplications: {namespace: argocd, names: [em-runtime]}
   - http:

@@ -19,6 +19,8 @@ package struct PlaybookCatalog: Sendable {
     package var components: [Component]
     package var gatherPlan: GatherPlan
     package var redaction: RedactionPolicyAdditions
+    /// The playbooks given by the user (not built in), as read: stored in bundles for later re-analysis.
+    package var userSources: [PlaybookSource] = []
 
     package func rule(_ id: String) -> Rule? { rules.first { $0.id == id } }
 
@@ -111,7 +113,7 @@ package struct PlaybookCatalog: Sendable {
         let catalog = PlaybookCatalog(
             playbooks: books, rules: rules, components: components,
             gatherPlan: books.reduce(GatherPlan()) { $0.merged(with: $1.gather) },
-            redaction: books.reduce(RedactionPolicyAdditions()) { $0.merged(with: $1.redaction) })
+            redaction: books.reduce(RedactionPolicyAdditions()) { $0.merged(with: $1.redaction) }, userSources: user)
         return (catalog, errors.sorted())
     }
 

@@ -33,7 +33,7 @@ package struct TableBuilder: Sendable {
             cells = eventCells
         default:
             columns = Self.genericColumns
-            cells = { [now] in [.string(Self.name($0)), .string(HumanDuration.since($0[path: "metadata.creationTimestamp"]?.string, now: now))] }
+            cells = { [now] in [.string(Self.name($0)), .string(KubeTime.age(of: $0[path: "metadata.creationTimestamp"]?.string, now: now))] }
         }
         let rows: [JSONValue] = objects.map { object in
             var row: [String: JSONValue] = ["cells": .array(cells(object))]
@@ -59,15 +59,16 @@ package struct TableBuilder: Sendable {
     }
 
     private func podCells(_ pod: JSONValue) -> [JSONValue] {
-        let printed = PodPrinter(pod: pod, now: now)
+        let printed = PodStatus.display(pod: pod)
         let gates = pod[path: "spec.readinessGates"]?.array ?? []
         let conditions = pod[path: "status.conditions"]?.array ?? []
         let trueGates = gates.filter { gate in
             conditions.first { $0["type"] == gate["conditionType"] }?["status"]?.string == "True"
         }.count
         let cells: [String] = [
-            Self.name(pod), printed.ready, printed.status, printed.restarts,
-            HumanDuration.since(pod[path: "metadata.creationTimestamp"]?.string, now: now),
+            Self.name(pod), printed.ready, printed.status,
+            PodStatus.restartsColumn(restarts: printed.restarts, lastRestart: printed.lastRestart, now: now),
+            KubeTime.age(of: pod[path: "metadata.creationTimestamp"]?.string, now: now),
             pod[path: "status.podIPs"]?[0]?["ip"]?.string ?? pod[path: "status.podIP"]?.string ?? "<none>",
             pod[path: "spec.nodeName"]?.string ?? "<none>",
             pod[path: "status.nominatedNodeName"]?.string ?? "<none>",
@@ -78,11 +79,11 @@ package struct TableBuilder: Sendable {
 
     private func eventCells(_ event: JSONValue) -> [JSONValue] {
         let first = event["firstTimestamp"]?.string ?? event["eventTime"]?.string
-        let firstSeen = HumanDuration.since(first, now: now)
-        var lastSeen = event["lastTimestamp"]?.string.map { HumanDuration.since($0, now: now) } ?? firstSeen
+        let firstSeen = KubeTime.age(of: first, now: now)
+        var lastSeen = event["lastTimestamp"]?.string.map { KubeTime.age(of: $0, now: now) } ?? firstSeen
         var count = event["count"]?.int ?? 0
         if let series = event["series"], series != .null {
-            lastSeen = HumanDuration.since(series["lastObservedTime"]?.string, now: now)
+            lastSeen = KubeTime.age(of: series["lastObservedTime"]?.string, now: now)
             count = series["count"]?.int ?? count
         } else if count == 0 {
             count = 1

@@ -213,16 +213,12 @@ extension DiagnosticReport {
         return (a.reason ?? "") < (b.reason ?? "")
     }
 
-    /// How many values the redactor hid, read from `redaction-report.json`: its `hiddenValues`, `total` or `count`
-    /// number, or else the sum of `count` over the entries of its top-level arrays. 0 when there is no report.
+    /// How many values the redactor hid: the sum of the `totals` of `redaction-report.json` (0 without one).
     private static func hiddenValueCount(_ bundle: BundleDirectory, _ manifest: Manifest?) -> Int {
         let path = manifest?.redaction.report ?? BundleLayout.redactionReport
-        guard bundle.exists(path), let report = try? bundle.json(path) else { return 0 }
-        for key in ["hiddenValues", "total", "count"] {
-            if let n = report[key]?.int { return n }
-        }
-        return report.object.keys.sorted().reduce(0) { sum, key in
-            sum + (report[key]?.array ?? []).reduce(0) { $0 + ($1["count"]?.int ?? 0) }
-        }
+        guard bundle.exists(path), let data = try? bundle.data(path),
+            let report = try? JSONDecoder().decode(RedactionReport.self, from: data)
+        else { return 0 }
+        return report.totals.values.reduce(0, +)
     }
 }

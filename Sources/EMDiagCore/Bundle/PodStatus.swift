@@ -46,7 +46,7 @@ package enum PodStatus {
             }
             let terminated = container[path: "state.terminated"]
             let waitingReason = container[path: "state.waiting.reason"]?.string ?? ""
-            if let terminated, terminated["exitCode"]?.int == 0 {
+            if let terminated, (terminated["exitCode"]?.int ?? 0) == 0 {
                 continue
             }
             if isSidecar, container["started"]?.bool == true {
@@ -120,41 +120,10 @@ package enum PodStatus {
     }
 }
 
-/// Kubernetes timestamps: RFC 3339 in UTC, with or without fractional seconds (`eventTime` has microseconds).
-package enum KubeTime {
-    package static func parse(_ text: String?) -> Date? {
-        guard let text, !text.isEmpty else { return nil }
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
-        return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
-}
-
 extension PodStatus {
     /// kubectl's RESTARTS cell: "5 (2m ago)", or "0".
     package static func restartsColumn(restarts: Int, lastRestart: Date?, now: Date) -> String {
         guard restarts != 0, let lastRestart else { return "\(restarts)" }
-        return "\(restarts) (\(humanDuration(now.timeIntervalSince(lastRestart))) ago)"
-    }
-
-    /// kubectl's compact duration (`duration.HumanDuration` in k8s.io/apimachinery): "45s", "3m12s", "2h5m", "4d".
-    package static func humanDuration(_ interval: TimeInterval) -> String {
-        let seconds = Int(interval.rounded(.down))
-        if seconds < -1 { return "<invalid>" }
-        if seconds < 0 { return "0s" }
-        if seconds < 120 { return "\(seconds)s" }
-        let minutes = seconds / 60
-        if minutes < 10 { return compound(minutes, "m", seconds % 60, "s") }
-        if minutes < 180 { return "\(minutes)m" }
-        let hours = minutes / 60
-        if hours < 8 { return compound(hours, "h", minutes % 60, "m") }
-        if hours < 48 { return "\(hours)h" }
-        if hours < 24 * 8 { return compound(hours / 24, "d", hours % 24, "h") }
-        if hours < 24 * 365 * 2 { return "\(hours / 24)d" }
-        if hours < 24 * 365 * 8 { return compound(hours / 24 / 365, "y", (hours / 24) % 365, "d") }
-        return "\(hours / 24 / 365)y"
-    }
-
-    private static func compound(_ major: Int, _ majorUnit: String, _ minor: Int, _ minorUnit: String) -> String {
-        minor == 0 ? "\(major)\(majorUnit)" : "\(major)\(majorUnit)\(minor)\(minorUnit)"
+        return "\(restarts) (\(KubeTime.humanDuration(now.timeIntervalSince(lastRestart))) ago)"
     }
 }
