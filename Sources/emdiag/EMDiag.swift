@@ -9,11 +9,13 @@ struct EMDiag: AsyncParsableCommand {
         abstract: "Diagnose a broken em-runtime install on Kubernetes and build a redacted support bundle.",
         discussion: """
             Typical use:
-              emdiag collect -n em                     diagnose the release in namespace em, write the bundle
-              emdiag analyze emdiag-em-<time>.tar.gz   the same diagnosis offline, e.g. on a ticket's bundle
-              emdiag serve emdiag-em-<time>.tar.gz     browse a bundle with kubectl
-            Exit codes (collect, analyze): 0 clean, 1 findings at or above --fail-on, 2 bad input,
-            3 nothing collected, 4 upload failed, 130 interrupted.
+              emdiag collect -n em             diagnose namespace em, write a bundle
+              emdiag analyze BUNDLE.tar.gz     the same diagnosis, offline
+              emdiag serve BUNDLE.tar.gz       browse a bundle with kubectl
+
+            Exit codes of collect and analyze: 0 clean; 1 a finding at or above
+            --fail-on; 2 bad input; 3 nothing collected; 4 upload failed;
+            130 interrupted.
             """,
         version: EMDiagVersion.current,
         subcommands: [
