@@ -18,14 +18,7 @@ struct CollectCommand: AsyncParsableCommand {
             130 interrupted (nothing left at the output path).
             """)
 
-    @Option(help: "The kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster).")
-    var kubeconfig: String?
-
-    @Option(help: "The kubeconfig context to use.")
-    var context: String?
-
-    @Option(name: .shortAndLong, help: "The namespace of the em-runtime release (default: the context's, else default).")
-    var namespace: String?
+    @OptionGroup var connection: ConnectionOptions
 
     @Option(help: "The Helm release name.")
     var release = "em-runtime"
@@ -77,15 +70,7 @@ struct CollectCommand: AsyncParsableCommand {
             throw ValidationError("\(error)")
         }
         let catalog = try playbooks.load()
-        let connection = KubeConnectionOptions(
-            kubeconfig: kubeconfig, context: context, namespace: namespace, concurrency: concurrency)
-        let endpoint: KubeEndpoint
-        do {
-            endpoint = try KubeConfigLoader.resolve(options: connection, environment: ProcessInfo.processInfo.environment)
-        } catch {
-            printError("emdiag: \(error)")
-            throw ExitCode(ExitStatus.badInput)
-        }
+        let (connection, endpoint) = try self.connection.resolve(concurrency: concurrency)
         for warning in endpoint.warnings where !outputOptions.quiet { printError("emdiag: warning: \(warning)") }
         if noRedact {
             printError("emdiag: WARNING: --no-redact: secrets are stored in clear in this bundle; the manifest records it. Do not send it outside your organisation.")
@@ -94,11 +79,14 @@ struct CollectCommand: AsyncParsableCommand {
         let outputPath = output ?? CommandValues.defaultBundleName(namespace: endpoint.namespace, at: now)
         let logger = outputOptions.logger("emdiag.collect")
         let client = KubeClient(
-            endpoint: endpoint, options: connection, transportFactory: { try CurlTransport(configuration: $0) }, logger: logger)
+            endpoint: endpoint, concurrency: connection.concurrency, requestTimeout: connection.requestTimeout,
+            transportFactory: { try CurlTransport(configuration: $0) }, logger: logger,
+            interactiveExec: isatty(STDIN_FILENO) == 1)
         let checks = noHTTPChecks ? nil : try? CurlTransport(configuration: HTTPClientConfiguration(connectTimeout: .seconds(5), requestTimeout: .seconds(10)))
         let pipeline = CollectPipeline(
             client: client, archiver: TarGzArchiver(modificationTime: Int(now.timeIntervalSince1970)),
-            checkTransport: checks, progress: outputOptions.progress(), logger: logger)
+            checkTransport: checks, progress: outputOptions.progress(), logger: logger,
+            consequence: { AccessCheck.consequence(of: $0, catalog: catalog, namespace: endpoint.namespace) })
         let request = CollectRequest(
             options: CollectOptions(
                 namespace: endpoint.namespace, release: release, since: sinceValue, maxLogBytes: maxBytes,

@@ -122,3 +122,27 @@ func cancellableBySignals<T: Sendable>(_ work: @escaping @Sendable () async thro
         throw error
     }
 }
+
+/// `--kubeconfig`, `--context`, `-n`: where the cluster is, resolved with kubectl's rules (else in-cluster).
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: "The kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then the pod's service account).")
+    var kubeconfig: String?
+
+    @Option(help: "The kubeconfig context to use.")
+    var context: String?
+
+    @Option(name: .shortAndLong, help: "The namespace of the em-runtime release (default: the context's, else default).")
+    var namespace: String?
+
+    /// Resolves the endpoint; a bad kubeconfig is bad input (exit 2) naming the file and field.
+    func resolve(concurrency: Int = 8) throws -> (KubeConnectionOptions, KubeEndpoint) {
+        let options = KubeConnectionOptions(
+            kubeconfig: kubeconfig, context: context, namespace: namespace, concurrency: concurrency)
+        do {
+            return (options, try KubeConfigLoader.resolve(options: options, environment: ProcessInfo.processInfo.environment))
+        } catch {
+            printError("emdiag: \(error)")
+            throw ExitCode(ExitStatus.badInput)
+        }
+    }
+}

@@ -7,10 +7,20 @@ struct EMDiag: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "emdiag",
         abstract: "Diagnose a broken em-runtime install on Kubernetes and build a redacted support bundle.",
+        discussion: """
+            Typical use:
+              emdiag collect -n em             diagnose namespace em, write a bundle
+              emdiag analyze BUNDLE.tar.gz     the same diagnosis, offline
+              emdiag serve BUNDLE.tar.gz       browse a bundle with kubectl
+
+            Exit codes of collect and analyze: 0 clean; 1 a finding at or above
+            --fail-on; 2 bad input; 3 nothing collected; 4 upload failed;
+            130 interrupted.
+            """,
         version: EMDiagVersion.current,
         subcommands: [
             CollectCommand.self, AnalyzeCommand.self, ServeCommand.self, PlaybooksCommand.self, BundleCommand.self,
-            VersionCommand.self, FetchCommand.self,
+            RBACCommand.self, VersionCommand.self, FetchCommand.self,
         ]
     )
 

@@ -267,6 +267,18 @@ func kubeconfigYAML(
         #expect(overridden.namespace == "other")
     }
 
+    @Test func theServiceAccountFolderVariableReplacesOnlyTheDefaultFolder() throws {
+        let dir = try TemporaryFolder("kube")
+        defer { dir.remove() }
+        let folder = try serviceAccount(dir)
+        var env = ["HOME": dir.path, "KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"]
+        env[KubeInCluster.folderVariable] = folder
+        let endpoint = try KubeConfigLoader.resolve(options: KubeConnectionOptions(), environment: env)
+        #expect(endpoint.auth == .tokenFile(path: "\(folder)/token"))
+        let explicit = KubeConnectionOptions(serviceAccountFolder: "\(dir.path)/elsewhere")
+        #expect(throws: KubeError.self) { _ = try KubeConfigLoader.resolve(options: explicit, environment: env) }
+    }
+
     @Test func bracketsIPv6AndDefaultsTheNamespace() throws {
         let dir = try TemporaryFolder("kube")
         defer { dir.remove() }

@@ -66,6 +66,7 @@ final class BundleArchiveTests {
         let first = url("a.tar.gz").path
         let second = url("b.tar.gz").path
         try TarGzWriter().pack(directory: staging.root.path, to: first)
+        Thread.sleep(forTimeInterval: 1.1)  // a clock second apart: nothing time-dependent may reach the bytes
         try TarGzWriter().pack(directory: staging.root.path, to: second)
         #expect(try Data(contentsOf: URL(fileURLWithPath: first)) == Data(contentsOf: URL(fileURLWithPath: second)))
         let listing = String(decoding: try TestProcess.run("/usr/bin/tar", ["tzvf", first]), as: UTF8.self)
@@ -147,14 +148,15 @@ final class BundleArchiveTests {
         process.arguments = ["bundle", "pack", source.path, "-o", output]
         try process.run()
         let partial = TarGzWriter.temporaryPath(for: output, pid: process.processIdentifier)
-        var seen = false
-        for _ in 0..<400 where process.isRunning {
-            let size = (try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0
-            if size > 1 << 20 {
-                seen = true
-                break
+        // Poll on a thread of its own: on a loaded machine the cooperative pool may not wake a sleeping task
+        // before the writer is done, and the kill must land while the archive is being written.
+        let seen = try await BlockingThread.run("kill-test-poll") { () -> Bool in
+            for _ in 0..<2000 where process.isRunning {
+                let size = (try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0
+                if size > 1 << 20 { return true }
+                usleep(5_000)
             }
-            try await Task.sleep(for: .milliseconds(25))
+            return false
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()

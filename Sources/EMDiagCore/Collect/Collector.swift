@@ -121,8 +121,11 @@ package final class Collector: Sendable {
                 throw CollectError.namespaceMissing(namespace: options.namespace, server: client.endpoint.server)
             case .unauthorized, .transport, .deadlineExceeded:
                 throw CollectError.clusterUnreachable(error)
+            case .forbidden:
+                // A namespace-scoped identity (deploy/rbac.yaml) may not read Namespace objects, which are
+                // cluster-scoped: expected, not lost evidence. The lists below still tell what is there.
+                logger.debug("cannot read Namespace/\(options.namespace) (forbidden); going on")
             default:
-                // A namespace-scoped user may not read the Namespace object; the lists below will tell.
                 record(item: "Namespace/\(options.namespace)", path: nil, error: error)
             }
         }
@@ -231,33 +234,32 @@ package final class Collector: Sendable {
         var type: ResourceType
         var namespace: String?
         var selectors: [String?]
-        var names: [String]
     }
 
     /// Lists every resource type of the plan (and the Argo CD Applications), in parallel under the client's
     /// concurrency limit. Returns the pods per namespace, for the log step.
     private func gatherResources(_ options: CollectOptions) async -> [String: [JSONValue]] {
         var jobs: [String: ListJob] = [:]
-        func add(_ type: ResourceType, _ namespace: String?, _ selector: String?, names: [String] = []) {
+        func add(_ type: ResourceType, _ namespace: String?, _ selector: String?) {
             let ns = type.namespaced ? (namespace ?? options.namespace) : nil
             let key = BundleLayout.listPath(type, namespace: ns)
-            var job = jobs[key] ?? ListJob(type: type, namespace: ns, selectors: [], names: [])
+            var job = jobs[key] ?? ListJob(type: type, namespace: ns, selectors: [])
             // An unselected list covers every selected one.
             if selector == nil || job.selectors.contains(where: { $0 == nil }) {
                 job.selectors = [nil]
             } else if !job.selectors.contains(selector) {
                 job.selectors.append(selector)
             }
-            job.names += names
             jobs[key] = job
         }
         for r in plan.resources where r.type != .secrets { add(r.type, r.namespace, r.labelSelector) }
         for l in plan.logs { add(.pods, l.namespace, nil) }
         add(.pods, nil, nil)
         add(.events, nil, nil)
-        for a in plan.argoApplications { add(.argoApplications, a.namespace, nil, names: a.names) }
+        for a in plan.argoApplications where a.names.isEmpty { add(.argoApplications, a.namespace, nil) }
         state.withLock { $0.progress.total += jobs.count + plan.secrets.count + plan.helmReleases.count }
 
+        await gatherNamedArgoApplications(options)
         let ordered = jobs.values.sorted { BundleLayout.listPath($0.type, namespace: $0.namespace) < BundleLayout.listPath($1.type, namespace: $1.namespace) }
         return await withTaskGroup(of: (String, [JSONValue])?.self) { group in
             for job in ordered {
@@ -268,6 +270,32 @@ package final class Collector: Sendable {
                 if let (namespace, items) = result { pods[namespace] = items }
             }
             return pods
+        }
+    }
+
+    /// Argo CD Applications the playbooks name: fetched one by one with `get` (what the least-privilege Role
+    /// grants), stored as one ApplicationList per namespace.
+    private func gatherNamedArgoApplications(_ options: CollectOptions) async {
+        for apps in plan.argoApplications where !apps.names.isEmpty {
+            let path = BundleLayout.listPath(.argoApplications, namespace: apps.namespace)
+            var items: [JSONValue] = []
+            for name in apps.names {
+                do {
+                    let bytes = try await client.get(.argoApplications, name: name, namespace: apps.namespace, deadline: options.deadline)
+                    items.append(try JSONValue.parse(bytes))
+                } catch {
+                    record(item: "Application/\(apps.namespace)/\(name) (argoproj.io)", path: path, error: error,
+                           permission: .init(verb: "get", group: ResourceType.argoApplications.group,
+                                             resource: ResourceType.argoApplications.resource, namespace: apps.namespace,
+                                             resourceName: name))
+                }
+            }
+            guard !items.isEmpty else { continue }
+            let list = JSONValue.object([
+                "kind": .string("ApplicationList"), "apiVersion": .string(ResourceType.argoApplications.groupVersion),
+                "metadata": .object([:]), "items": .array(items),
+            ])
+            writeRecording(path, redactor.redactObject(list, file: path))
         }
     }
 
@@ -283,8 +311,7 @@ package final class Collector: Sendable {
                 if first == nil { first = list.value }
                 for item in list.items {
                     let uid = item[path: "metadata.uid"]?.string ?? "\(item[path: "metadata.namespace"]?.string ?? "")/\(item[path: "metadata.name"]?.string ?? "")"
-                    let name = item[path: "metadata.name"]?.string ?? ""
-                    guard job.names.isEmpty || job.names.contains(name), seen.insert(uid).inserted else { continue }
+                    guard seen.insert(uid).inserted else { continue }
                     items.append(item)
                 }
             } catch {
@@ -423,10 +450,11 @@ package final class Collector: Sendable {
         _ = try staging.write(path, data: Data(bytes))
     }
 
-    /// Stores a JSON document; a failure to write is itself recorded.
+    /// Stores a JSON document, pretty-printed with sorted keys so that evidence cites a meaningful line (the line
+    /// of the field that matched, not line 1 of a one-line List); a failure to write is itself recorded.
     private func writeRecording(_ path: String, _ value: JSONValue) {
         do {
-            try write(path, bytes: Array(value.serialized()))
+            try write(path, bytes: Array(value.serialized(pretty: true)))
         } catch {
             record(item: "write \(path)", path: path, status: .error, reason: "\(error)")
         }

@@ -6,6 +6,12 @@ package struct KubeAccessReview: Sendable, Hashable {
     /// True when an authorizer explicitly denied (not just "no rule allows it").
     package var denied: Bool
     package var reason: String?
+
+    package init(allowed: Bool, denied: Bool = false, reason: String? = nil) {
+        self.allowed = allowed
+        self.denied = denied
+        self.reason = reason
+    }
 }
 
 extension KubeClient {

@@ -10,7 +10,7 @@ package struct KubeConnectionOptions: Sendable, Hashable {
     package var concurrency: Int
     /// Time limit of one request (each retry gets a fresh one).
     package var requestTimeout: Duration
-    /// The service-account folder used in-cluster (overridable for tests).
+    /// The service-account folder used in-cluster (the default gives way to `EMDIAG_SERVICEACCOUNT_DIR`).
     package var serviceAccountFolder: String
 
     package init(
@@ -40,7 +40,8 @@ package enum KubeConfigLoader {
         let config = try load(paths: paths, explicit: explicit)
         if config.isEmpty, !explicit, KubeInCluster.isAvailable(environment: environment) {
             return try KubeInCluster.endpoint(
-                environment: environment, folder: options.serviceAccountFolder, namespace: options.namespace)
+                environment: environment, folder: KubeInCluster.folder(option: options.serviceAccountFolder, environment: environment),
+                namespace: options.namespace)
         }
         if config.isEmpty, config.files.isEmpty, !explicit {
             throw KubeError.noConfiguration(searched: paths)

@@ -4,6 +4,14 @@ import Foundation
 /// and the token, CA and namespace from the pod's service-account folder.
 package enum KubeInCluster {
     package static let defaultFolder = "/var/run/secrets/kubernetes.io/serviceaccount"
+    /// Names another service-account folder (tests; pods that project the token elsewhere).
+    package static let folderVariable = "EMDIAG_SERVICEACCOUNT_DIR"
+
+    /// The folder to read: `EMDIAG_SERVICEACCOUNT_DIR` when set, unless the options name a folder of their own.
+    package static func folder(option: String, environment: [String: String]) -> String {
+        guard option == defaultFolder, let folder = environment[folderVariable], !folder.isEmpty else { return option }
+        return folder
+    }
 
     /// True when both service variables are set (emdiag runs inside a pod).
     package static func isAvailable(environment: [String: String]) -> Bool {

@@ -113,6 +113,14 @@ package struct GatherPlan: Sendable, Hashable, Codable {
         package var namespace: String?
         package var resourceName: String?
 
+        package init(verb: String, group: String, resource: String, namespace: String? = nil, resourceName: String? = nil) {
+            self.verb = verb
+            self.group = group
+            self.resource = resource
+            self.namespace = namespace
+            self.resourceName = resourceName
+        }
+
         package var description: String {
             let target = resourceName.map { "\(resource)/\($0)" } ?? resource
             let group = group.isEmpty ? "" : ".\(self.group)"

@@ -143,11 +143,19 @@ package enum RedactionRule: String, CaseIterable, Codable, Sendable {
                 keeps: ["{\"name\":\"LOG_LEVEL\",\"value\":\"debug\"}", "- name: DB_PASSWORD\n  valueFrom:"])
         case .knownSecretValue:
             Description(
-                summary: "Values of the cluster's own Secrets read during the run (6 bytes or more), raw or base64, anywhere.",
+                summary: "Values of the cluster's own Secrets read during the run (6 bytes or more), raw or base64 "
+                    + "(standard or URL-safe; from 12 bytes on also inside a longer base64 text), anywhere.",
                 redacts: [
                     Example(input: "login with Zq9-cluster-pass ok", secrets: ["Zq9-cluster-pass"], registered: ["Zq9-cluster-pass"]),
                     Example(input: "echo WnE5LWNsdXN0ZXItcGFzcw== | base64 -d", secrets: ["WnE5LWNsdXN0ZXItcGFzcw=="],
                             registered: ["Zq9-cluster-pass"]),
+                    Example(input: "seed S24wd25-U2VjcjN0P1ZhbHVlPj4 (URL-safe)", secrets: ["S24wd25-U2VjcjN0P1ZhbHVlPj4"],
+                            registered: ["Kn0wn~Secr3t?Value>>"]),
+                    // base64 of "account=em-runtime;key=s3cr3tV4lue-XYZ;": the value starts 2 bytes into a group
+                    Example(input: "ticket YWNjb3VudD1lbS1ydW50aW1lO2tleT1zM2NyM3RWNGx1ZS1YWVo7 issued",
+                            secrets: ["M2NyM3RWNGx1ZS1Y"], registered: ["s3cr3tV4lue-XYZ"]),
+                    // the value 1 byte into a group: base64 of ":s3cr3tV4lue-XYZ"
+                    Example(input: "ticket OnMzY3IzdFY0bHVlLVhZWg==", secrets: ["Y3IzdFY0bHVlLVhZ"], registered: ["s3cr3tV4lue-XYZ"]),
                 ],
                 keeps: ["login with another value ok"])
         case .secretData:

@@ -81,8 +81,9 @@ package final class Redactor: Sendable {
 
     // MARK: - Secret values of the cluster
 
-    /// Registers values of the cluster's own secrets: each (at least 6 bytes) and its base64 form are then
-    /// redacted wherever they appear (rule known-secret-value). A trailing newline is also tried without.
+    /// Registers values of the cluster's own secrets: each (at least 6 bytes) and its base64 forms
+    /// (`encodedForms(of:)`) are then redacted wherever they appear (rule known-secret-value). A trailing newline
+    /// is also tried without.
     package func register(secretValues values: some Sequence<[UInt8]>) {
         guard policy.enabled else { return }
         shared.withLock { shared in
@@ -92,7 +93,8 @@ package final class Redactor: Sendable {
                 let trimmed = Array(value.reversed().drop { $0 == 10 || $0 == 13 || $0 == 32 }.reversed())
                 if trimmed.count != value.count { forms.append(trimmed) }
                 for raw in forms where raw.count >= Self.minimumSecretLength && shared.knownIndex[raw] == nil {
-                    guard shared.knownValues.count + 2 <= Self.maxSecretValues else {
+                    let encodings = Self.encodedForms(of: raw).filter { shared.knownIndex[$0] == nil }
+                    guard shared.knownValues.count + 1 + encodings.count <= Self.maxSecretValues else {
                         shared.ignored += 1
                         continue
                     }
@@ -101,8 +103,7 @@ package final class Redactor: Sendable {
                     shared.knownValues.append(raw)
                     shared.knownAlias.append(-1)
                     shared.registered += 1
-                    let encoded = Array(Data(raw).base64EncodedString().utf8.prefix { $0 != UInt8(ascii: "=") })
-                    if shared.knownIndex[encoded] == nil {
+                    for encoded in encodings {
                         shared.knownIndex[encoded] = shared.knownValues.count
                         shared.knownValues.append(encoded)
                         shared.knownAlias.append(index)
@@ -116,6 +117,37 @@ package final class Redactor: Sendable {
                     knownValues: shared.knownValues, knownAlias: shared.knownAlias, placeholderKey: placeholderKey)
             }
         }
+    }
+
+    /// Values this long or longer are also found inside longer base64 text (a shorter run could match by chance).
+    static let minimumEmbeddedLength = 12
+
+    /// The base64 forms of a secret value, which take its placeholder: its own encoding without padding, in the
+    /// standard and URL-safe alphabets; and, for values of `minimumEmbeddedLength` bytes or more, the runs that
+    /// encode it inside a longer encoded text at each of the 3 byte alignments (only whole 4-character groups made
+    /// of the value's own bytes, so a run matches whatever surrounds the value).
+    static func encodedForms(of raw: [UInt8]) -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        func add(_ form: ArraySlice<UInt8>) {
+            if form.count >= minimumSecretLength, !out.contains(where: { $0.elementsEqual(form) }) { out.append(Array(form)) }
+        }
+        for urlSafe in [false, true] {
+            func encode(_ bytes: [UInt8]) -> [UInt8] {
+                Data(bytes).base64EncodedString().utf8.map { byte in
+                    guard urlSafe else { return byte }
+                    return byte == UInt8(ascii: "+") ? UInt8(ascii: "-") : byte == UInt8(ascii: "/") ? UInt8(ascii: "_") : byte
+                }
+            }
+            let alone = encode(raw)
+            add(alone.prefix { $0 != UInt8(ascii: "=") })
+            guard raw.count >= minimumEmbeddedLength else { continue }
+            for shift in 0..<3 {
+                // `shift` bytes before the value: the first group also encodes them, a last partial group the bytes after.
+                let encoded = shift == 0 ? alone : encode(Array(repeating: 0, count: shift) + raw)
+                add(encoded[(shift == 0 ? 0 : 4)..<((shift + raw.count) / 3 * 4)])
+            }
+        }
+        return out
     }
 
     package func register(secretValues values: [String]) {

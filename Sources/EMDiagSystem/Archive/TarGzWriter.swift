@@ -67,6 +67,8 @@ package struct TarGzWriter: Sendable {
             throw BundleError.io(path: output, message: "\(what): \(message)")
         }
         try check(archive_write_add_filter_gzip(archive), "gzip")
+        // No time in the gzip header (libarchive writes the current time by default): same folder, same bytes.
+        try check(archive_write_set_filter_option(archive, "gzip", "timestamp", nil), "gzip timestamp")
         try check(archive_write_set_format_pax_restricted(archive), "tar format")
         try check(archive_write_open_fd(archive, fd), "open")
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.chunkSize, alignment: 16)
