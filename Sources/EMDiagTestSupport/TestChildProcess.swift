@@ -57,6 +57,15 @@ package struct TestChildProcess: Sendable {
     /// What the child wrote to stdout so far.
     package func stdoutSoFar() -> String { read("stdout") }
 
+    /// What the child wrote to stderr so far.
+    package func stderrSoFar() -> String { read("stderr") }
+
+    /// Whether the child has not exited yet.
+    package var isRunning: Bool { process.isRunning }
+
+    /// Sends a signal (SIGINT, say) without waiting.
+    package func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
     /// Polls stdout (every 50 ms, up to `attempts` times) until `predicate` finds what it needs.
     /// - Throws: `TestSupportError` with the child's stderr when it exits or never prints it.
     package func awaitStdout<T>(attempts: Int = 600, _ predicate: (String) -> T?) async throws -> T {

@@ -4,12 +4,9 @@ import EMDiagTestSupport
 import Foundation
 import Testing
 
-/// Where the repository, the built binary and the fixture scenarios are (found from this file's path).
+/// The fixture scenarios (the built binary is `EndToEnd.binary()`).
 enum Repository {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let emdiag = root.appendingPathComponent(".build/debug/emdiag")
-    static let fixtures = root.appendingPathComponent("Fixtures")
+    static let fixtures = EndToEnd.root.appendingPathComponent("Fixtures")
 
     /// The scenario folders (those holding a cluster: `api/`), sorted.
     static let scenarios: [String] = {
@@ -22,12 +19,14 @@ enum Repository {
 
     /// The golden findings of a scenario as a live collection from this machine must give them (`live`).
     ///
-    /// Three differences are by design. The fixtures' base-url host (`em.example.test`) does not resolve here,
+    /// Four differences are by design. The fixtures' base-url host (`em.example.test`) does not resolve here,
     /// so a live run records the HTTP check as skipped and raises no finding about it (the fixtures hold the
     /// answer the real cluster's network gave): those findings are left out. A live bundle stores the Helm
     /// records decoded in `helm/<ns>/<release>.json`, never the release Secrets the fixtures hold in
     /// `secrets.json`: Helm evidence points there. And durations in summaries ("waiting 19m56s") are measured
     /// from the collection time, which is now, not the fixtures' 2026-11-20T10:30:00Z: they are masked (`live`).
+    /// Last, a live bundle stores JSON pretty-printed while the fixtures hold it compact, as the API sends it:
+    /// evidence in a JSON file is compared by path only (`live`); log evidence keeps its line numbers.
     static func expectedLiveFindings(_ scenario: String) throws -> [GoldenFinding] {
         let golden = try GoldenFinding.load(fixtures.appendingPathComponent("\(scenario)/expected/findings.json"))
         let checks = Set(golden.filter(\.isHTTPCheck).map(\.key))
@@ -49,10 +48,14 @@ enum Repository {
 extension GoldenFinding {
     var isHTTPCheck: Bool { resources.first?.hasPrefix("HTTPCheck/") == true }
 
-    /// The finding with the durations in its summary masked ("waiting 19m56s" → "waiting <duration>").
+    /// The finding with the durations in its summary masked ("waiting 19m56s" → "waiting <duration>") and no
+    /// line numbers for evidence in JSON files.
     var live: GoldenFinding {
         var finding = self
         finding.summary = summary.replacing(/\b[0-9]+[smhdy]([0-9]+[smhd])?\b/, with: "<duration>")
+        for index in evidence.indices where evidence[index].path.hasSuffix(".json") {
+            finding.evidence[index].line = nil
+        }
         return finding
     }
 
@@ -70,89 +73,39 @@ func firstDifference(_ actual: [GoldenFinding], _ expected: [GoldenFinding]) -> 
     return "\(actual.count) findings, expected \(expected.count)"
 }
 
-/// How a child process ended and what it printed.
-struct Outcome: Sendable, CustomStringConvertible {
-    var status: Int32
-    var stdout: Data
-    var stderr: String
-    var text: String { String(decoding: stdout, as: UTF8.self) }
+/// How an emdiag child ended and what it printed.
+typealias Outcome = TestChildResult
+
+extension TestChildResult: CustomStringConvertible {
+    var text: String { stdout }
 
     /// The `--format json` report printed on stdout.
-    func report() throws -> DiagnosticReport { try DiagnosticReport.decode(json: stdout) }
+    func report() throws -> DiagnosticReport { try DiagnosticReport.decode(json: Data(stdout.utf8)) }
 
-    var description: String { "exit \(status); stderr:\n\(stderr)" }
-}
-
-/// A running child process whose stdout and stderr go to files (a full pipe could stall it).
-/// `@unchecked Sendable`: the `Process` is configured and started in `init` only; afterwards the test reads its
-/// pid and state, and the exit status arrives once through the AsyncStream.
-final class Child: @unchecked Sendable {
-    private let process = Process()
-    private let out: URL
-    private let err: URL
-    private let exits: AsyncStream<Int32>
-
-    init(_ executable: URL, _ arguments: [String], environment: [String: String], logs folder: URL) throws {
-        let name = UUID().uuidString
-        out = folder.appendingPathComponent("\(name).stdout")
-        err = folder.appendingPathComponent("\(name).stderr")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        let (stream, continuation) = AsyncStream<Int32>.makeStream(bufferingPolicy: .unbounded)
-        exits = stream
-        let stdout = try FileHandle(forWritingTo: out)
-        let stderr = try FileHandle(forWritingTo: err)
-        defer {
-            try? stdout.close()
-            try? stderr.close()
-        }
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.terminationHandler = {
-            continuation.yield($0.terminationStatus)
-            continuation.finish()
-        }
-        try process.run()
-    }
-
-    var isRunning: Bool { process.isRunning }
-    var stderrSoFar: String { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
-
-    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
-
-    /// Waits for the process to exit.
-    func finish() async -> Outcome {
-        var status: Int32 = -1
-        for await code in exits { status = code }
-        return Outcome(status: status, stdout: (try? Data(contentsOf: out)) ?? Data(), stderr: stderrSoFar)
-    }
+    public var description: String { "exit \(status); stderr:\n\(stderr)" }
 }
 
 /// `emdiag serve` running as a child, and the kubeconfig it wrote.
 struct Served: Sendable {
     var kubeconfig: String
-    var child: Child
+    var child: TestChildProcess
 }
 
-/// One test's throwaway world: HOME (fingerprint key), TMPDIR (emdiag's staging), an output folder and the
-/// children's stdout/stderr files. Every emdiag it runs is the built `.build/debug/emdiag`.
+/// One test's throwaway world: HOME (fingerprint key), TMPDIR (emdiag's staging) and an output folder.
+/// Every emdiag it runs is the built `.build/debug/emdiag`.
 struct Sandbox: Sendable {
     let folder: TemporaryFolder
     var home: URL { folder.url.appendingPathComponent("home") }
     var tmp: URL { folder.url.appendingPathComponent("tmp") }
     var out: URL { folder.url.appendingPathComponent("out") }
-    var logs: URL { folder.url.appendingPathComponent("logs") }
+
+    /// The built `.build/debug/emdiag`.
+    let emdiag: String
 
     init() throws {
-        guard FileManager.default.isExecutableFile(atPath: Repository.emdiag.path) else {
-            throw TestSupportError("\(Repository.emdiag.path) is missing: run `swift build --build-tests` first")
-        }
+        emdiag = try EndToEnd.binary()
         folder = try TemporaryFolder("emdiag-e2e")
-        for sub in [home, tmp, out, logs] {
+        for sub in [home, tmp, out] {
             try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
         }
     }
@@ -182,12 +135,12 @@ struct Sandbox: Sendable {
         return environment.merging(extra) { $1 }
     }
 
-    func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Child {
-        try Child(Repository.emdiag, arguments, environment: environment(extra), logs: logs)
+    func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> TestChildProcess {
+        try TestChildProcess.launch(emdiag, arguments, environment: environment(extra))
     }
 
     func emdiag(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Outcome {
-        try await start(arguments, environment: extra).finish()
+        try await start(arguments, environment: extra).wait()
     }
 
     /// `emdiag collect` against `served` into `out/<name>`, JSON report on stdout.
@@ -209,18 +162,16 @@ struct Sandbox: Sendable {
         do {
             while !FileManager.default.fileExists(atPath: kubeconfig) {
                 guard child.isRunning else {
-                    throw TestSupportError("emdiag serve \(bundle) exited early: \(child.stderrSoFar)")
+                    throw TestSupportError("emdiag serve \(bundle) exited early: \(child.stderrSoFar())")
                 }
                 try await Task.sleep(for: .milliseconds(20))
             }
             let result = try await body(served)
-            child.signal(SIGTERM)
-            let stopped = await child.finish()
+            let stopped = try await child.stop()
             #expect(stopped.status == 0, "emdiag serve did not stop cleanly: \(stopped)")
             return result
         } catch {
-            child.signal(SIGTERM)
-            _ = await child.finish()
+            _ = try? await child.stop()
             throw error
         }
     }

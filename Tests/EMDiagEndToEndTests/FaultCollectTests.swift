@@ -18,7 +18,7 @@ struct FaultCollectTests {
     ) async throws -> (Outcome, Manifest?, [Substring]) {
         let file = try sandbox.write("faults.yaml", faults)
         let (outcome, requests) = try await sandbox.withServe(Repository.scenario(scenario), faults: file, verbose: true) { served in
-            (try await sandbox.collect(served, ["--no-http-checks"] + extra), served.child.stderrSoFar)
+            (try await sandbox.collect(served, ["--no-http-checks"] + extra), served.child.stderrSoFar())
         }
         let bundle = sandbox.output()
         let manifest = FileManager.default.fileExists(atPath: bundle) ? try await sandbox.manifest(bundle) : nil
@@ -107,7 +107,7 @@ struct FaultCollectTests {
             let manifestIssues = try #require(manifest).collection
             #expect(manifestIssues == report.collection)
 
-            for item in ["Secret/em/em-runtime-secrets", "Helm release em-runtime", "list applications"] {
+            for item in ["Secret/em/em-runtime-secrets", "Helm release em-runtime", "Application/argocd/em-runtime"] {
                 let lost = report.issues(item)
                 #expect(!lost.isEmpty && lost.allSatisfy { $0.status == .forbidden && $0.httpStatus == 403 }, "\(item): \(report.collection)")
             }

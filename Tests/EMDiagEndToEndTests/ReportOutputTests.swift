@@ -50,12 +50,10 @@ struct ReportOutputTests {
         try await Sandbox.with { sandbox in
             try await sandbox.withServe(Repository.scenario("oom-killed")) { served in
                 func onTerminal(_ name: String, _ environment: [String: String]) async throws -> String {
-                    let command = [Repository.emdiag.path, "collect", "--kubeconfig", served.kubeconfig, "-n", "em",
+                    let command = [sandbox.emdiag, "collect", "--kubeconfig", served.kubeconfig, "-n", "em",
                                    "-o", sandbox.output(name), "-q", "--no-http-checks"].joined(separator: " ")
-                    let child = try Child(
-                        URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"],
-                        environment: sandbox.environment(environment), logs: sandbox.logs)
-                    let outcome = await child.finish()
+                    let outcome = try await TestChildProcess.run(
+                        "/usr/bin/script", ["-qec", command, "/dev/null"], environment: sandbox.environment(environment))
                     #expect(outcome.status == 1, "\(outcome)")
                     return outcome.text
                 }

@@ -50,13 +50,13 @@ struct StopCollectTests {
                 let collect = try sandbox.start(
                     ["collect", "--kubeconfig", served.kubeconfig, "-n", "em", "-o", sandbox.output(), "--no-http-checks"])
                 // The pod list has been answered: collect is gathering, and its log requests now hang.
-                while !served.child.stderrSoFar.contains("/api/v1/namespaces/em/pods") {
+                while !served.child.stderrSoFar().contains("/api/v1/namespaces/em/pods") {
                     guard collect.isRunning else { break }
                     try await Task.sleep(for: .milliseconds(20))
                 }
                 try await Task.sleep(for: .milliseconds(200))
                 collect.signal(SIGINT)
-                return await collect.finish()
+                return try await collect.wait()
             }
             #expect(interrupted.status == 130, "\(interrupted)")
             #expect(interrupted.stdout.isEmpty, "no report after an interrupt")
