@@ -148,17 +148,21 @@ final class BundleArchiveTests {
         process.arguments = ["bundle", "pack", source.path, "-o", output]
         try process.run()
         let partial = TarGzWriter.temporaryPath(for: output, pid: process.processIdentifier)
-        // Poll on a thread of its own: on a loaded machine the cooperative pool may not wake a sleeping task
-        // before the writer is done, and the kill must land while the archive is being written.
+        // Poll, and kill, on a thread of its own: on a loaded machine the cooperative pool may not run a task
+        // again before the writer is done, and the kill must land while the archive is being written.
+        let pid = process.processIdentifier
         let seen = try await BlockingThread.run("kill-test-poll") { () -> Bool in
-            for _ in 0..<2000 where process.isRunning {
+            for _ in 0..<4000 where process.isRunning {
                 let size = (try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0
-                if size > 1 << 20 { return true }
-                usleep(5_000)
+                if size > 1 << 20 {
+                    kill(pid, SIGKILL)
+                    return true
+                }
+                usleep(2_000)
             }
+            kill(pid, SIGKILL)
             return false
         }
-        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(seen, "the writer never produced its temporary file")
         #expect(process.terminationReason == .uncaughtSignal)
