@@ -65,8 +65,10 @@ struct ReportProgressTests {
         reporter.finish(.init(done: 20, total: 20))
         let lines = sink.output.split(separator: "\n")
         #expect(lines.first == "collecting: 0/20 items, 0 logs, 0 errors")
-        #expect(lines.count == 11 + 1 + 1, "start, every 10%, the note, the final line")
+        #expect(lines.count == 11 + 1, "start, every 10% (the last is the final count: not repeated), the note")
         #expect(!sink.output.contains("\u{1B}") && !sink.output.contains("\r"))
+        reporter.finish(.init(done: 20, total: 20, logs: 4))
+        #expect(sink.output.hasSuffix("collecting: 20/20 items, 4 logs, 0 errors\n"), "new final counts are printed")
     }
 
     @Test func quietWritesNothingAndMakeChooses() {

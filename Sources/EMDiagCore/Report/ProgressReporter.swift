@@ -125,8 +125,13 @@ package final class PlainProgressReporter: ProgressReporter {
         write(ReportText.terminalSafe(message) + "\n")
     }
 
+    /// Prints the final counts, unless the last milestone line already showed exactly them.
     package func finish(_ progress: CollectionProgress) {
-        write(ProgressFormat.counts(progress) + "\n")
+        let repeated = last.withLock { last -> Bool in
+            defer { last = progress }
+            return last == progress
+        }
+        if !repeated { write(ProgressFormat.counts(progress) + "\n") }
     }
 }
 
