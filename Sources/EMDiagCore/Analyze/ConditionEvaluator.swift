@@ -38,27 +38,59 @@ final class RegexPool {
 /// `containerStatuses`, then the container's name, ...). Files are read once.
 final class LineLocator {
     private let bundle: BundleDirectory
-    private var lines: [String: [Substring]] = [:]
-    private var texts: [String: String] = [:]
+    /// Each file's bytes and the offsets where its lines start.
+    private var files: [String: (bytes: [UInt8], lineStarts: [Int])] = [:]
 
     init(bundle: BundleDirectory) { self.bundle = bundle }
 
     /// The 1-based line of the last anchor found (searching each after the previous), or nil.
+    /// Byte search (`memchr`, `memcmp`): Foundation's `contains` bridges every line to `NSString`, which dominated analyze.
     func line(_ path: String, _ anchors: [String]) -> Int? {
-        if lines[path] == nil {
-            let text = (try? bundle.data(path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            texts[path] = text
-            lines[path] = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if files[path] == nil {
+            let bytes = (try? bundle.data(path)).map { [UInt8]($0) } ?? []
+            var starts = [0]
+            for (offset, byte) in bytes.enumerated() where byte == 0x0A { starts.append(offset + 1) }
+            files[path] = (bytes, starts)
         }
-        guard let all = lines[path], !all.isEmpty else { return nil }
+        guard let (bytes, starts) = files[path] else { return nil }
         var index = 0
         var found: Int?
-        for anchor in anchors where !anchor.isEmpty {
-            guard let hit = all[index...].firstIndex(where: { $0.contains(anchor) }) else { continue }
+        for anchor in anchors where !anchor.isEmpty && !anchor.utf8.contains(0x0A) {
+            guard let hit = Self.firstLine(containing: Array(anchor.utf8), in: bytes, lineStarts: starts, from: index) else {
+                continue
+            }
             found = hit + 1
             index = hit
         }
         return found ?? 1
+    }
+
+    /// The 0-based index of the first line at or after `first` that contains `needle`.
+    private static func firstLine(containing needle: [UInt8], in bytes: [UInt8], lineStarts: [Int], from first: Int) -> Int? {
+        let offset = lineStarts[first]
+        let hit: Int? = bytes.withUnsafeBytes { haystack in
+            needle.withUnsafeBytes { pattern in
+                guard let base = haystack.baseAddress, let wanted = pattern.baseAddress else { return nil }
+                let last = haystack.count - pattern.count
+                var at = offset
+                while at <= last {
+                    guard let found = memchr(base + at, Int32(pattern[0]), last - at + 1) else { return nil }
+                    at = base.distance(to: UnsafeRawPointer(found))
+                    if memcmp(base + at, wanted, pattern.count) == 0 { return at }
+                    at += 1
+                }
+                return nil
+            }
+        }
+        guard let hit else { return nil }
+        // The last line starting at or before the hit.
+        var low = first
+        var high = lineStarts.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if lineStarts[mid] <= hit { low = mid } else { high = mid - 1 }
+        }
+        return low
     }
 
     static func quoted(_ text: String) -> String { "\"\(text)\"" }

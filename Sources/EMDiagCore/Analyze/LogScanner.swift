@@ -113,7 +113,8 @@ package struct LogScanner: Sendable {
 
     /// The blocking form of `scanAll`: `concurrentPerform` with one worker per core pulling files from a queue.
     package func scanAllBlocking(_ jobs: [LogScanJob], in bundle: BundleDirectory) throws -> [LogScanResult] {
-        let order = jobs.indices.sorted { (bundle.size(jobs[$0].path) ?? 0) > (bundle.size(jobs[$1].path) ?? 0) }
+        let sizes = jobs.map { bundle.size($0.path) ?? 0 }  // one stat per file, not per comparison
+        let order = jobs.indices.sorted { sizes[$0] > sizes[$1] }
         let next = Mutex(0)
         let results = Mutex([Result<LogScanResult, any Error>?](repeating: nil, count: jobs.count))
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, jobs.count))

@@ -31,6 +31,34 @@ package final class BundleStaging: Sendable {
     /// Starts a file at `path` (relative, validated), creating its folders.
     /// - Throws: `BundleError.io` for an unsafe path, an existing file or an I/O failure.
     package func create(_ path: String) throws -> BundleFileWriter {
+        let (normalized, url) = try destination(path)
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw BundleError.io(path: url.path, message: "cannot create: \(String(cString: strerror(errno)))")
+        }
+        return BundleFileWriter(path: normalized, fd: fd, staging: self)
+    }
+
+    /// Moves a finished file (hashed by the caller as it was written) to `path` without copying its bytes: a
+    /// hard link, so an existing file is never replaced; the caller deletes `source` afterwards.
+    /// - Returns: false when the file system cannot link it (another device): the caller copies it instead.
+    /// - Throws: `BundleError.io` for an unsafe path, an existing file or another I/O failure.
+    func adopt(
+        _ source: URL, as path: String, digest: SHA256Digest, timestamps: Bool? = nil, truncated: Bool? = nil
+    ) throws -> Bool {
+        let (normalized, url) = try destination(path)
+        guard link(source.path, url.path) == 0 else {
+            if [EXDEV, EPERM, ENOTSUP, EMLINK].contains(errno) { return false }
+            throw BundleError.io(path: url.path, message: "cannot create: \(String(cString: strerror(errno)))")
+        }
+        chmod(url.path, 0o644)
+        record(Manifest.File(
+            path: normalized, size: digest.byteCount, sha256: digest.hex(), timestamps: timestamps, truncated: truncated))
+        return true
+    }
+
+    /// The validated relative path and its URL, with its folders created.
+    private func destination(_ path: String) throws -> (String, URL) {
         let normalized: String
         do {
             normalized = try BundlePath.normalized(path)
@@ -46,11 +74,7 @@ package final class BundleStaging: Sendable {
         } catch {
             throw BundleError.io(path: url.path, message: "cannot create its folder: \(error.localizedDescription)")
         }
-        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw BundleError.io(path: url.path, message: "cannot create: \(String(cString: strerror(errno)))")
-        }
-        return BundleFileWriter(path: normalized, fd: fd, staging: self)
+        return (normalized, url)
     }
 
     /// Writes a whole file at once.
@@ -100,29 +124,31 @@ package final class BundleStaging: Sendable {
 package final class BundleFileWriter {
     /// The bundle-relative path.
     package let path: String
-    private let handle: FileHandle
+    private let fd: Int32
     private var digest = SHA256Digest()
     private let staging: BundleStaging
     private var closed = false
 
     fileprivate init(path: String, fd: Int32, staging: BundleStaging) {
         self.path = path
-        self.handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        self.fd = fd
         self.staging = staging
     }
 
+    deinit {
+        if !closed { FileDescriptorIO.closeDescriptor(fd) }
+    }
+
     package func write(_ data: some DataProtocol) throws {
-        guard !closed else { throw BundleError.io(path: path, message: "written after close") }
-        do {
-            try handle.write(contentsOf: data)
-        } catch {
-            throw BundleError.io(path: path, message: "write failed: \(error.localizedDescription)")
+        for region in data.regions {
+            try region.withUnsafeBytes { try write($0) }
         }
-        digest.update(data)
     }
 
     package func write(_ bytes: UnsafeRawBufferPointer) throws {
-        try write(Data(bytes))
+        guard !closed else { throw BundleError.io(path: path, message: "written after close") }
+        try FileDescriptorIO.writeAll(fd, bytes, path: path)
+        digest.update(bytes)
     }
 
     /// Closes the file and records it for the manifest.
@@ -133,10 +159,8 @@ package final class BundleFileWriter {
     package func close(timestamps: Bool? = nil, truncated: Bool? = nil) throws -> Manifest.File {
         guard !closed else { throw BundleError.io(path: path, message: "closed twice") }
         closed = true
-        do {
-            try handle.close()
-        } catch {
-            throw BundleError.io(path: path, message: "close failed: \(error.localizedDescription)")
+        guard FileDescriptorIO.closeDescriptor(fd) == 0 else {
+            throw BundleError.io(path: path, message: "close failed: \(String(cString: strerror(errno)))")
         }
         let file = Manifest.File(
             path: path, size: digest.byteCount, sha256: digest.hex(), timestamps: timestamps, truncated: truncated)

@@ -41,8 +41,12 @@ package enum JSONValue: Sendable, Hashable, Codable {
     }
 
     /// Parses JSON bytes.
+    /// - Throws: `JSONParser.SyntaxError` naming the byte offset.
     package static func parse(_ bytes: some Sequence<UInt8>) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        if let value = try bytes.withContiguousStorageIfAvailable({ buffer throws -> JSONValue in try JSONParser.parse(buffer) }) {
+            return value
+        }
+        return try Array(bytes).withUnsafeBufferPointer { try JSONParser.parse($0) }
     }
 
     /// Serializes with sorted keys (deterministic output).
