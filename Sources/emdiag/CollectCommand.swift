@@ -83,10 +83,11 @@ struct CollectCommand: AsyncParsableCommand {
             transportFactory: { try CurlTransport(configuration: $0) }, logger: logger,
             interactiveExec: isatty(STDIN_FILENO) == 1)
         let checks = noHTTPChecks ? nil : try? CurlTransport(configuration: HTTPClientConfiguration(connectTimeout: .seconds(5), requestTimeout: .seconds(10)))
-        let pipeline = CollectPipeline(
-            client: client, archiver: TarGzArchiver(modificationTime: Int(now.timeIntervalSince1970)),
-            checkTransport: checks, progress: outputOptions.progress(), logger: logger,
+        let services = CollectServices(
+            client: client, checkTransport: checks, progress: outputOptions.progress(), logger: logger,
             consequence: { AccessCheck.consequence(of: $0, catalog: catalog, namespace: endpoint.namespace) })
+        let pipeline = CollectPipeline(
+            services: services, archiver: TarGzArchiver(modificationTime: Int(now.timeIntervalSince1970)))
         let request = CollectRequest(
             options: CollectOptions(
                 namespace: endpoint.namespace, release: release, since: sinceValue, maxLogBytes: maxBytes,

@@ -47,28 +47,38 @@ package struct CollectRequest: Sendable {
     }
 }
 
-/// `emdiag collect` from cluster to bundle: gather into a staging folder (redacted on the way in), analyze it,
-/// write the reports, the redaction report and the manifest into it, then pack it atomically to the output path.
-/// The staging folder is removed whatever happens.
-package struct CollectPipeline: Sendable {
+/// What collection talks to and reports through, shared by the pipeline and the collector it starts.
+package struct CollectServices: Sendable {
     package var client: KubeClient
-    package var archiver: any BundleArchiver
+    /// Transport for the HTTP checks (the health endpoint), separate from the API server's TLS settings.
     package var checkTransport: (any HTTPTransport)?
     package var progress: any ProgressReporter
     package var logger: Logger
+    /// What evidence a missing permission costs (for 403 issues), when known.
     package var consequence: @Sendable (GatherPlan.Permission) -> String?
 
     package init(
-        client: KubeClient, archiver: any BundleArchiver, checkTransport: (any HTTPTransport)?,
-        progress: any ProgressReporter, logger: Logger,
+        client: KubeClient, checkTransport: (any HTTPTransport)?, progress: any ProgressReporter, logger: Logger,
         consequence: @escaping @Sendable (GatherPlan.Permission) -> String? = { _ in nil }
     ) {
         self.client = client
-        self.archiver = archiver
         self.checkTransport = checkTransport
         self.progress = progress
         self.logger = logger
         self.consequence = consequence
+    }
+}
+
+/// `emdiag collect` from cluster to bundle: gather into a staging folder (redacted on the way in), analyze it,
+/// write the reports, the redaction report and the manifest into it, then pack it atomically to the output path.
+/// The staging folder is removed whatever happens.
+package struct CollectPipeline: Sendable {
+    package var services: CollectServices
+    package var archiver: any BundleArchiver
+
+    package init(services: CollectServices, archiver: any BundleArchiver) {
+        self.services = services
+        self.archiver = archiver
     }
 
     /// Runs the whole collection.
@@ -85,8 +95,7 @@ package struct CollectPipeline: Sendable {
         }
         let redactor = try makeRedactor(request)
         let collector = Collector(
-            client: client, plan: request.catalog.gatherPlan, redactor: redactor, staging: staging,
-            checkTransport: checkTransport, progress: progress, logger: logger, consequence: consequence)
+            services: services, plan: request.catalog.gatherPlan, redactor: redactor, staging: staging)
         // The gathering runs in its own task so that the --timeout watchdog can stop it without stopping the
         // rest: the bundle is still analyzed and written, marked partial. SIGINT cancels everything.
         let options = request.options
@@ -106,7 +115,7 @@ package struct CollectPipeline: Sendable {
         if Task.isCancelled { throw CollectError.interrupted }
 
         let createdAt = request.now()
-        let endpoint = client.endpoint
+        let endpoint = services.client.endpoint
         var manifest = Manifest(
             createdAt: createdAt,
             target: .init(

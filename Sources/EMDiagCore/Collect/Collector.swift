@@ -44,15 +44,13 @@ package struct CollectSummary: Sendable {
 /// container that is not done gets its logs. One item failing (403, 404, timeout) becomes a
 /// `Manifest.CollectionIssue` and the run goes on; only an unreachable cluster or a missing namespace stops it.
 package final class Collector: Sendable {
-    let client: KubeClient
+    let services: CollectServices
     let plan: GatherPlan
     let redactor: Redactor
     let staging: BundleStaging
-    /// Transport for the HTTP checks (the health endpoint), separate from the API server's TLS settings.
-    let checkTransport: (any HTTPTransport)?
-    let progress: any ProgressReporter
-    let logger: Logger
-    let consequence: @Sendable (GatherPlan.Permission) -> String?
+    private var client: KubeClient { services.client }
+    private var progress: any ProgressReporter { services.progress }
+    private var logger: Logger { services.logger }
     private let state = Mutex(State())
 
     private struct State {
@@ -61,21 +59,11 @@ package final class Collector: Sendable {
         var partial = false
     }
 
-    /// - Parameters:
-    ///   - consequence: what evidence a missing permission costs (for 403 issues), when known.
-    package init(
-        client: KubeClient, plan: GatherPlan, redactor: Redactor, staging: BundleStaging,
-        checkTransport: (any HTTPTransport)?, progress: any ProgressReporter, logger: Logger,
-        consequence: @escaping @Sendable (GatherPlan.Permission) -> String? = { _ in nil }
-    ) {
-        self.client = client
+    package init(services: CollectServices, plan: GatherPlan, redactor: Redactor, staging: BundleStaging) {
+        self.services = services
         self.plan = plan
         self.redactor = redactor
         self.staging = staging
-        self.checkTransport = checkTransport
-        self.progress = progress
-        self.logger = logger
-        self.consequence = consequence
     }
 
     /// Runs the gather steps. Cancelling the task (the `--timeout` watchdog) stops gathering: what was
@@ -412,9 +400,9 @@ package final class Collector: Sendable {
                 missing.append(String(url[url.index(after: open)..<close]))
             }
             result["url"] = .string(redactor.redact(text: url, file: path))
-            guard missing.isEmpty, let transport = checkTransport else {
+            guard missing.isEmpty, let transport = services.checkTransport else {
                 // Not run: no result file (a check that never ran did not fail), only the reason.
-                record(item: "HTTP check \(check.name)", path: path, status: .skipped, reason: checkTransport == nil
+                record(item: "HTTP check \(check.name)", path: path, status: .skipped, reason: services.checkTransport == nil
                     ? "not run: the HTTP client for checks could not be created"
                     : "not run: \(missing.joined(separator: ", ")) is not known (the Secret \(check.secret ?? "?") or its key is missing)")
                 continue
@@ -488,7 +476,7 @@ package final class Collector: Sendable {
         case let error as KubeError:
             switch error {
             case .forbidden:
-                let cost = permission.flatMap(consequence).map { " Without it: \($0)" } ?? ""
+                let cost = permission.flatMap(services.consequence).map { " Without it: \($0)" } ?? ""
                 record(item: item, path: path, status: .forbidden, reason: "\(error)\(cost)", httpStatus: 403)
             case .notFound:
                 record(item: item, path: path, status: .notFound, reason: "\(error)", httpStatus: 404)
