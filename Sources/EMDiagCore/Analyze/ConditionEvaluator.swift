@@ -38,27 +38,35 @@ final class RegexPool {
 /// `containerStatuses`, then the container's name, ...). Files are read once.
 final class LineLocator {
     private let bundle: BundleDirectory
-    /// Each file's bytes and the offsets where its lines start.
-    private var files: [String: (bytes: [UInt8], lineStarts: [Int])] = [:]
+    /// One file as read, with what the search needs.
+    private struct File {
+        var bytes: [UInt8]
+        /// The offsets where its lines start.
+        var lineStarts: [Int]
+        /// How often each byte value occurs.
+        var histogram: [Int]
+    }
+    private var files: [String: File] = [:]
 
     init(bundle: BundleDirectory) { self.bundle = bundle }
 
     /// The 1-based line of the last anchor found (searching each after the previous), or nil.
-    /// Byte search (`memchr`, `memcmp`): Foundation's `contains` bridges every line to `NSString`, which dominated analyze.
     func line(_ path: String, _ anchors: [String]) -> Int? {
         if files[path] == nil {
             let bytes = (try? bundle.data(path)).map { [UInt8]($0) } ?? []
             var starts = [0]
-            for (offset, byte) in bytes.enumerated() where byte == 0x0A { starts.append(offset + 1) }
-            files[path] = (bytes, starts)
+            var histogram = [Int](repeating: 0, count: 256)
+            for (offset, byte) in bytes.enumerated() {
+                histogram[Int(byte)] += 1
+                if byte == 0x0A { starts.append(offset + 1) }
+            }
+            files[path] = File(bytes: bytes, lineStarts: starts, histogram: histogram)
         }
-        guard let (bytes, starts) = files[path] else { return nil }
+        guard let file = files[path] else { return nil }
         var index = 0
         var found: Int?
         for anchor in anchors where !anchor.isEmpty && !anchor.utf8.contains(0x0A) {
-            guard let hit = Self.firstLine(containing: Array(anchor.utf8), in: bytes, lineStarts: starts, from: index) else {
-                continue
-            }
+            guard let hit = Self.firstLine(containing: Array(anchor.utf8), in: file, from: index) else { continue }
             found = hit + 1
             index = hit
         }
@@ -66,18 +74,23 @@ final class LineLocator {
     }
 
     /// The 0-based index of the first line at or after `first` that contains `needle`.
-    private static func firstLine(containing needle: [UInt8], in bytes: [UInt8], lineStarts: [Int], from first: Int) -> Int? {
-        let offset = lineStarts[first]
-        let hit: Int? = bytes.withUnsafeBytes { haystack in
+    ///
+    /// Byte search: `memchr` for the needle's byte that is rarest in the file, then `memcmp` around it. Foundation's
+    /// `contains` bridged every line to `NSString` (which dominated analyze), and a `memchr` of the first byte, a
+    /// quote in every anchor, stopped at every quote of the file.
+    private static func firstLine(containing needle: [UInt8], in file: File, from first: Int) -> Int? {
+        let offset = file.lineStarts[first]
+        let rare = needle.indices.min { file.histogram[Int(needle[$0])] < file.histogram[Int(needle[$1])] } ?? 0
+        let hit: Int? = file.bytes.withUnsafeBytes { haystack in
             needle.withUnsafeBytes { pattern in
                 guard let base = haystack.baseAddress, let wanted = pattern.baseAddress else { return nil }
-                let last = haystack.count - pattern.count
-                var at = offset
-                while at <= last {
-                    guard let found = memchr(base + at, Int32(pattern[0]), last - at + 1) else { return nil }
-                    at = base.distance(to: UnsafeRawPointer(found))
-                    if memcmp(base + at, wanted, pattern.count) == 0 { return at }
-                    at += 1
+                let last = haystack.count - pattern.count  // the last possible start
+                var at = offset + rare  // where the rare byte of a match at `offset` would be
+                while at <= last + rare {
+                    guard let found = memchr(base + at, Int32(pattern[rare]), last + rare - at + 1) else { return nil }
+                    let start = base.distance(to: UnsafeRawPointer(found)) - rare
+                    if memcmp(base + start, wanted, pattern.count) == 0 { return start }
+                    at = start + rare + 1
                 }
                 return nil
             }
@@ -85,10 +98,10 @@ final class LineLocator {
         guard let hit else { return nil }
         // The last line starting at or before the hit.
         var low = first
-        var high = lineStarts.count - 1
+        var high = file.lineStarts.count - 1
         while low < high {
             let mid = (low + high + 1) / 2
-            if lineStarts[mid] <= hit { low = mid } else { high = mid - 1 }
+            if file.lineStarts[mid] <= hit { low = mid } else { high = mid - 1 }
         }
         return low
     }

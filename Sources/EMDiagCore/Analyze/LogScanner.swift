@@ -57,15 +57,21 @@ package struct LogScanJob: Sendable {
 
 /// Runs every log pattern of every rule in ONE streaming pass per file, files in parallel on all cores.
 ///
-/// Each pattern contributes required literals to one `LiteralAutomaton`; the pass walks the automaton over the
-/// chunk and confirms only the lines where a literal of an applicable pattern ends with POSIX `regexec`
-/// (`REG_STARTEND`, in place). Patterns without a usable literal are confirmed on every line of the files they apply
+/// Each pattern contributes required literals to one multi-literal search; the pass runs it over the chunk and
+/// confirms only the lines where a literal of an applicable pattern occurs with POSIX `regexec` (`REG_STARTEND`, in
+/// place). The search skips (`LiteralSkipSearch`) when every literal has at least 5 bytes, as the built-in
+/// playbooks' do, and walks `LiteralAutomaton` byte by byte otherwise; both find the same occurrences. Patterns without a usable literal are confirmed on every line of the files they apply
 /// to. Chunks end on line boundaries (see `BundleDirectory.forEachLineChunk`), so memory is flat in the file size
 /// and no match is lost at a chunk boundary. A leading RFC 3339 timestamp (`kubectl logs --timestamps`) is skipped
 /// before matching, so `^` anchors and patterns work the same with and without it.
 package struct LogScanner: Sendable {
     package let patterns: [LogPattern]
-    private let prefilter: LiteralAutomaton
+    /// The patterns' literals, searched by skipping when all are long enough for it, else byte by byte.
+    private let prefilter: Prefilter
+    private enum Prefilter: Sendable {
+        case skipping(LiteralSkipSearch)
+        case walking(LiteralAutomaton)
+    }
     /// literal id -> pattern indices.
     private let literalOwners: [[Int]]
     /// Patterns with no literal: confirmed on every line.
@@ -96,7 +102,10 @@ package struct LogScanner: Sendable {
                 }
             }
         }
-        prefilter = LiteralAutomaton(literals: literals.map { Array($0.lowercased().utf8) })
+        let literalBytes = literals.map { Array($0.lowercased().utf8) }
+        // The automaton costs ~10 ms to build for the built-in literals; it is only built when it is used.
+        prefilter = LiteralSkipSearch(literals: literalBytes).map(Prefilter.skipping)
+            ?? .walking(LiteralAutomaton(literals: literalBytes))
         literalOwners = owners
         self.unfiltered = unfiltered
     }
@@ -166,13 +175,38 @@ package struct LogScanner: Sendable {
         return LogScanResult(path: "", matches: state.matches, counts: state.counts, bytes: bytes)
     }
 
-    fileprivate func candidates(endingIn automatonState: UInt16, applicable: [Bool], into set: inout [Int]) {
-        for literal in prefilter.literals(endingIn: automatonState) {
+    /// Adds the applicable patterns that own a literal occurring in `base[from..<to]` (one line) to `set`.
+    fileprivate func candidates(
+        _ base: UnsafePointer<UInt8>, from: Int, to: Int, applicable: [Bool], into set: inout [Int]
+    ) {
+        func add(_ literal: Int) {
             for owner in literalOwners[literal] where applicable[owner] && !set.contains(owner) { set.append(owner) }
+        }
+        switch prefilter {
+        case .skipping(let search):
+            search.forEachMatch(base, from: from, to: to) { _, literal in add(literal) }
+        case .walking(let automaton):
+            var state: UInt16 = 0
+            var p = from
+            while p < to, let hit = automaton.nextHit(base, from: p, to: to, state: &state) {
+                for literal in automaton.literals(endingIn: state) { add(literal) }
+                p = hit + 1
+            }
         }
     }
 
-    fileprivate var filter: LiteralAutomaton { prefilter }
+    /// A byte of the first literal occurrence in `base[from..<to]` (its first byte when skipping, its last byte
+    /// with the automaton), or nil; the caller looks back from it for the start of its line.
+    fileprivate func firstLiteral(_ base: UnsafePointer<UInt8>, from: Int, to: Int) -> Int? {
+        switch prefilter {
+        case .skipping(let search):
+            return search.firstMatch(base, from: from, to: to)?.start
+        case .walking(let automaton):
+            var state: UInt16 = 0
+            return automaton.nextHit(base, from: from, to: to, state: &state)
+        }
+    }
+
     fileprivate var unfilteredPatterns: [Int] { unfiltered }
 }
 
@@ -222,36 +256,24 @@ private struct FileScan {
         collectAfter(base, from: 0, count: n)
         var candidates: [Int] = []
         if unfiltered.isEmpty {
-            var state: UInt16 = 0
             var pos = 0
-            while pos < n, let hit = scanner.filter.nextHit(base, from: pos, to: n, state: &state) {
+            while pos < n, let hit = scanner.firstLiteral(base, from: pos, to: n) {
                 var start = hit
-                while start > 0, base[start - 1] != UInt8(ascii: "\n") { start -= 1 }
+                while start > pos, base[start - 1] != UInt8(ascii: "\n") { start -= 1 }
                 let end = Self.lineEnd(base, from: hit, count: n)
                 candidates.removeAll(keepingCapacity: true)
-                scanner.candidates(endingIn: state, applicable: applicable, into: &candidates)
-                var p = hit + 1
-                while p < end, let more = scanner.filter.nextHit(base, from: p, to: end, state: &state) {
-                    scanner.candidates(endingIn: state, applicable: applicable, into: &candidates)
-                    p = more + 1
-                }
+                scanner.candidates(base, from: start, to: end, applicable: applicable, into: &candidates)
                 if !candidates.isEmpty {
                     confirm(base, start: start, end: end, count: n, candidates: candidates, lines: &lines, cache: &cache)
                 }
                 pos = end + 1
-                state = 0
             }
         } else {
             var start = 0
             while start < n {
                 let end = Self.lineEnd(base, from: start, count: n)
                 candidates = unfiltered
-                var state: UInt16 = 0
-                var p = start
-                while p < end, let hit = scanner.filter.nextHit(base, from: p, to: end, state: &state) {
-                    scanner.candidates(endingIn: state, applicable: applicable, into: &candidates)
-                    p = hit + 1
-                }
+                scanner.candidates(base, from: start, to: end, applicable: applicable, into: &candidates)
                 confirm(base, start: start, end: end, count: n, candidates: candidates, lines: &lines, cache: &cache)
                 start = end + 1
             }
