@@ -129,6 +129,7 @@ package struct LogScanner: Sendable {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, jobs.count))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             var cache = RegexCache(count: patterns.count)
+            let buffer = LineChunkBuffer(capacity: chunkSize)
             while true {
                 let k = next.withLock { value -> Int in
                     defer { value += 1 }
@@ -136,7 +137,7 @@ package struct LogScanner: Sendable {
                 }
                 guard k < order.count else { return }
                 let job = jobs[order[k]]
-                let result = Result { try scan(job.path, in: bundle, applying: job.patterns, cache: &cache) }
+                let result = Result { try scan(job.path, in: bundle, applying: job.patterns, cache: &cache, buffer: buffer) }
                 results.withLock { $0[order[k]] = result }
             }
         }
@@ -146,14 +147,14 @@ package struct LogScanner: Sendable {
     /// Scans one bundle file with the given patterns.
     package func scan(_ path: String, in bundle: BundleDirectory, applying: [Int]) throws -> LogScanResult {
         var cache = RegexCache(count: patterns.count)
-        return try scan(path, in: bundle, applying: applying, cache: &cache)
+        return try scan(path, in: bundle, applying: applying, cache: &cache, buffer: LineChunkBuffer(capacity: chunkSize))
     }
 
     private func scan(
-        _ path: String, in bundle: BundleDirectory, applying: [Int], cache: inout RegexCache
+        _ path: String, in bundle: BundleDirectory, applying: [Int], cache: inout RegexCache, buffer: LineChunkBuffer
     ) throws -> LogScanResult {
         var state = FileScan(scanner: self, applying: applying)
-        let bytes = try bundle.forEachLineChunk(path, chunkSize: chunkSize) { chunk in
+        let bytes = try bundle.forEachLineChunk(path, buffer: buffer) { chunk in
             guard let base = chunk.baseAddress else { return }
             state.process(base, count: chunk.count, cache: &cache)
         }
