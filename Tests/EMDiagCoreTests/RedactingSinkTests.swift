@@ -32,6 +32,19 @@ import Testing
         #expect(redactor.report().files["t.log"]?.values.reduce(0, +) == Self.secrets.count)
     }
 
+    /// `password: |` hides the block's lines (one value), keeps blank lines and everything after the block.
+    @Test(arguments: [1, 7, 4096])
+    func yamlBlockScalarOfASecretKeyIsHiddenLineByLine(chunkSize: Int) throws {
+        let text = "config:\n  password: |\n    BlockLine-3001\n\n    BlockLine-3002\n  host: db.internal\nnext: value\n"
+        let redactor = try RedactFixtures.redactor()
+        let lines = try RedactFixtures.stream(text, through: redactor, chunkSize: chunkSize).components(separatedBy: "\n")
+        #expect(Array(lines[0...1]) == ["config:", "  password: |"])
+        #expect(lines[2].hasPrefix("    <redacted:") && lines[4].hasPrefix("    <redacted:"), "\(lines)")
+        #expect(lines[3] == "")
+        #expect(Array(lines[5...]) == ["  host: db.internal", "next: value", ""])
+        #expect(redactor.report().totals["secret-key-value"] == 1)
+    }
+
     @Test func secretSplitAcrossChunksIsFound() throws {
         let redactor = try RedactFixtures.redactor()
         redactor.register(secretValues: ["SplitAcross-2006"])

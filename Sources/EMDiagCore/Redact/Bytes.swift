@@ -119,6 +119,29 @@ enum Bytes {
         return i
     }
 
+    /// Where a line's own text starts: after a leading timestamp (`kubectl logs --timestamps`) and its space, else 0.
+    /// Indentation is counted from here.
+    static func textStart(_ b: UnsafeBufferPointer<UInt8>) -> Int {
+        guard !b.isEmpty, isDigit(b[0]) else { return 0 }
+        var e = 0
+        while e < b.count, !isSpace(b[e]) { e += 1 }
+        return e >= 10 && e < b.count && b[0..<e].contains(where: { $0 == 58 || $0 == 45 }) ? e + 1 : 0
+    }
+
+    /// A YAML block scalar header at `j`: `|` or `>`, an optional chomping (`+`, `-`) and indentation digit in
+    /// either order, then only spaces or a `#` comment.
+    static func isBlockScalarHeader(_ b: UnsafeBufferPointer<UInt8>, at j: Int) -> Bool {
+        guard j < b.count, b[j] == 124 || b[j] == 62 else { return false }
+        var k = j + 1
+        var indicators = 0
+        while k < b.count, indicators < 2, b[k] == 43 || b[k] == 45 || (49...57).contains(b[k]) {
+            k += 1
+            indicators += 1
+        }
+        let rest = skipSpaces(b, k)
+        return rest == b.count || b[rest] == 13 || (b[rest] == 35 && rest > k)
+    }
+
     /// True when only indentation, YAML list dashes or a timestamp precede the key at `ns` (its quote aside).
     static func onlyIndent(_ b: UnsafeBufferPointer<UInt8>, before ns: Int) -> Bool {
         var k = ns

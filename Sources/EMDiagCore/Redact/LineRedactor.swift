@@ -15,13 +15,17 @@ struct SecretHit {
 }
 
 /// Redacts text line by line, carrying the little state that spans lines (inside a PEM private key; an env
-/// `name:` whose `value:` is on the next line). Lines in which no trigger literal occurs are copied as they are.
+/// `name:` whose `value:` is on the next line; inside a YAML block scalar `password: |`). Lines in which no trigger
+/// literal occurs are copied as they are.
 struct LineRedactor {
     let rules: CompiledRules
     /// Values hidden so far, per count slot.
     private(set) var counts: [Int]
     private var inPrivateKey = false
     private var pendingEnvValue = false
+    /// Inside the block scalar of a secret-looking YAML key (`password: |`, `token: >-`): its lines, indented more than
+    /// the key's column, are hidden whole. The first one counts as the value.
+    private var blockScalar: (keyColumn: Int, rule: RedactionRule, counted: Bool)?
     private var hits: [SecretHit] = []
     private var spots: [(start: Int, id: Int)] = []
 
@@ -31,7 +35,9 @@ struct LineRedactor {
     }
 
     /// Whether the next line must be looked at whatever it contains.
-    private var lineMode: Bool { inPrivateKey || pendingEnvValue || !rules.unconditionalPatterns.isEmpty }
+    private var lineMode: Bool {
+        inPrivateKey || pendingEnvValue || blockScalar != nil || !rules.unconditionalPatterns.isEmpty
+    }
 
     /// Redacts complete lines (`region` ends with a newline), copying runs of clean lines in one piece.
     mutating func redact(lines region: UnsafeBufferPointer<UInt8>, emit: (UnsafeBufferPointer<UInt8>) throws -> Void)
@@ -69,7 +75,7 @@ struct LineRedactor {
             nextLineEnvValue(b)
         }
         if inPrivateKey { privateKeyBody(b) }
-        collectHits(b)
+        if blockScalar == nil || !blockScalarLine(b) { collectHits(b) }
         guard !hits.isEmpty else { return try emit(b) }
         hits.sort { $0.range.lowerBound != $1.range.lowerBound ? $0.range.lowerBound < $1.range.lowerBound : $0.range.upperBound > $1.range.upperBound }
         var position = 0
@@ -100,6 +106,24 @@ struct LineRedactor {
             position = group.range.upperBound
         }
         try emit(UnsafeBufferPointer(rebasing: b[position..<b.count]))
+    }
+
+    /// A line after `password: |`: hides its text when it is indented more than the key (blank lines stay in the
+    /// block), else ends the block. Returns whether the line belonged to the block.
+    private mutating func blockScalarLine(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let block = blockScalar else { return false }
+        let origin = Bytes.textStart(b)
+        var text = origin
+        while text < b.count, b[text] == 32 { text += 1 }
+        let end = Bytes.trimmedEnd(b, from: text)
+        if text == end { return true }
+        guard text - origin > block.keyColumn else {
+            blockScalar = nil
+            return false
+        }
+        add(text..<end, block.rule, counts: !block.counted)
+        blockScalar?.counted = true
+        return true
     }
 
     private mutating func add(_ range: Range<Int>, _ rule: RedactionRule, counts: Bool = true) {
@@ -330,6 +354,10 @@ struct LineRedactor {
         }
         j = Bytes.skipSpaces(b, j + 1)
         let yaml = colon && !quotedKey && Bytes.onlyIndent(b, before: ns)
+        if yaml, Bytes.isBlockScalarHeader(b, at: j) {
+            blockScalar = (keyColumn: ns - Bytes.textStart(b), rule: rule, counted: false)
+            return true
+        }
         guard let (value, quoted) = Bytes.value(b, at: j, toLineEnd: yaml), Bytes.isRealValue(b, value) else {
             return false
         }

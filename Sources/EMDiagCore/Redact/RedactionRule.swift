@@ -111,7 +111,8 @@ package enum RedactionRule: String, CaseIterable, Codable, Sendable {
                 summary: "Values of keys whose name ends like a secret (password, passwd, pwd, passphrase, secret, token, "
                     + "api_key/apiKey/api-key, client_secret, private_key, access_key, credentials, auth, "
                     + "ENCRYPTION_KEY, AUTH_SECRET, …, plus playbook keyNames) in key=value, key: value, "
-                    + "\"key\": \"value\" and escaped \\\"key\\\":\\\"value\\\" forms; YAML values run to the end of the line.",
+                    + "\"key\": \"value\" and escaped \\\"key\\\":\\\"value\\\" forms; YAML values run to the end of the line, "
+                    + "and a YAML block scalar (key: | or key: >-) hides every line indented more than the key.",
                 redacts: [
                     Example(input: "password=hunter2x", secrets: ["hunter2x"]),
                     Example(input: "  password: my yaml secret", secrets: ["my yaml secret"]),
@@ -121,6 +122,8 @@ package enum RedactionRule: String, CaseIterable, Codable, Sendable {
                             secrets: ["6f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c", "c2VjcmV0"]),
                     Example(input: "{'client_secret': 'cs-42-abc'}", secrets: ["cs-42-abc"]),
                     Example(input: "starting with --db-password=Pa55word --port 5432", secrets: ["Pa55word"]),
+                    Example(input: "db:\n  password: |\n    first-line-s3cret\n\n    second-line-s3cret\n  host: db", secrets: ["first-line-s3cret", "second-line-s3cret"]),
+                    Example(input: "2025-01-02T03:04:05.000000000Z - token: >-  # folded\n2025-01-02T03:04:05.000000000Z     folded-t0ken-part", secrets: ["folded-t0ken-part"]),
                 ],
                 keeps: [
                     "FATAL:  password authentication failed for user \"keycloak\"",
@@ -131,6 +134,8 @@ package enum RedactionRule: String, CaseIterable, Codable, Sendable {
                     "path: [ 'AUTH_SECRET' ], message: 'Required'",
                     "Either ENCRYPTION_KEY or ROOT_ENCRYPTION_KEY must be defined.",
                     "{\"password\": null, \"token\": \"\"}",
+                    "script: |\n  echo password check\nhost: db",
+                    "passwordKey: |\n  db-password\nport: 5432",
                 ])
         case .envValue:
             Description(
