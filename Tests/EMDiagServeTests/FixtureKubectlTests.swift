@@ -79,4 +79,20 @@ struct FixtureKubectlTests {
         #expect(describe.text.contains("CrashLoopBackOff"))
         #expect(describe.text.contains("Events:"))
     }
+
+    /// `kubectl get` prints the columns a real API server sends for the workloads, services, claims and Argo CD.
+    @Test(.timeLimit(.minutes(1))) func workloadServiceClaimAndApplicationColumns() async throws {
+        let result = try await kubectl("crash-loop", "get", "deployments,statefulsets,services,pvc", "-n", "em")
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.text.split(separator: "\n").map(String.init)
+        for header in ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "TYPE", "CLUSTER-IP", "PORT(S)", "ACCESS MODES", "STORAGECLASS"] {
+            #expect(lines.contains { $0.hasPrefix("NAME ") && $0.contains(header) }, "no \(header) header in\n\(result.text)")
+        }
+        #expect(lines.contains { $0.hasPrefix("statefulset.apps/em-runtime-postgresql ") && $0.contains(" 1/1 ") }, "\(result.text)")
+        #expect(lines.contains { $0.hasPrefix("persistentvolumeclaim/") && $0.contains(" Bound ") && $0.contains(" RWO ") }, "\(result.text)")
+        let apps = try await kubectl("argocd-out-of-sync", "get", "applications.argoproj.io", "-n", "argocd")
+        let header = apps.text.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(header.contains("SYNC STATUS") && header.contains("HEALTH STATUS"), "\(apps.text)")
+        #expect(apps.text.contains("OutOfSync"))
+    }
 }

@@ -75,8 +75,8 @@ struct KubectlReplayTests {
         let result = try await kubectl("get", "applications.argoproj.io", "-A")
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.text.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
-        #expect(lines.first == ["NAMESPACE", "NAME", "AGE"])
-        #expect(lines.dropFirst().first?.prefix(2) == ["argocd", "em-runtime"])
+        #expect(lines.first == ["NAMESPACE", "NAME", "SYNC", "STATUS", "HEALTH", "STATUS"])
+        #expect(lines.dropFirst().first == ["argocd", "em-runtime", "Synced", "Degraded"])
     }
 
     @Test(.timeLimit(.minutes(1))) func describePodShowsStateAndEvents() async throws {

@@ -1,8 +1,9 @@
 import Foundation
 
 /// Builds the server-side `Table` (meta.k8s.io) that `kubectl get` asks for, so its output looks like a
-/// real cluster's: pods (NAME READY STATUS RESTARTS AGE), events (LAST SEEN TYPE REASON OBJECT MESSAGE),
-/// and NAME/AGE for every other kind.
+/// real cluster's: pods (NAME READY STATUS RESTARTS AGE), events (LAST SEEN TYPE REASON OBJECT MESSAGE), the
+/// workloads, services, storage, nodes, Argo CD and Gateway API kinds of `TableBuilder+Printers.swift`, and
+/// NAME/AGE for any other kind.
 package struct TableBuilder: Sendable {
     /// What `rows[].object` holds (the `includeObject` query parameter).
     package enum IncludeObject: String, Sendable {
@@ -32,8 +33,13 @@ package struct TableBuilder: Sendable {
             columns = Self.eventColumns
             cells = eventCells
         default:
-            columns = Self.genericColumns
-            cells = { [now] in [.string(Self.name($0)), .string(KubeTime.age(of: $0[path: "metadata.creationTimestamp"]?.string, now: now))] }
+            if let printer = Self.printer(for: type) {
+                columns = printer.columns
+                cells = { [now] in printer.cells($0, now).map { .string($0) } }
+            } else {
+                columns = Self.genericColumns
+                cells = { [now] in [.string(Self.name($0)), .string(Self.age($0, now))] }
+            }
         }
         let rows: [JSONValue] = objects.map { object in
             var row: [String: JSONValue] = ["cells": .array(cells(object))]
@@ -101,11 +107,11 @@ package struct TableBuilder: Sendable {
         ]
     }
 
-    private static func name(_ object: JSONValue) -> String {
+    static func name(_ object: JSONValue) -> String {
         object[path: "metadata.name"]?.string ?? ""
     }
 
-    private struct Column {
+    struct Column: Sendable {
         var name: String
         var type = "string"
         var format = ""
@@ -120,8 +126,8 @@ package struct TableBuilder: Sendable {
         }
     }
 
-    private static let nameColumn = Column(name: "Name", format: "name", description: "Name must be unique within a namespace.")
-    private static let ageColumn = Column(name: "Age", description: "CreationTimestamp of the object.")
+    static let nameColumn = Column(name: "Name", format: "name", description: "Name must be unique within a namespace.")
+    static let ageColumn = Column(name: "Age", description: "CreationTimestamp of the object.")
 
     private static let podColumns: [Column] = [
         nameColumn,
