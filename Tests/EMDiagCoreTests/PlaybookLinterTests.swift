@@ -214,4 +214,33 @@ import Testing
         #expect(text.contains("fires in: migration-conflict"))
         #expect(text.contains("log /"))
     }
+
+    /// Lint notes the patterns that slow the scan (a literal under 5 bytes, or none); the built-in pack has none.
+    @Test func scanCostNotesNameSlowPatterns() throws {
+        let rules = PlaybookLinterTests.validRule + "\n" + """
+              - id: short-literal
+                severity: info
+                title: Short
+                summary: '{pod}'
+                remedy: Fix it.
+                examples: {fires: [a], quiet: [b]}
+                match:
+                  - log: {pattern: 'ERR [0-9]+'}
+              - id: no-literal
+                severity: info
+                title: None
+                summary: '{pod}'
+                remedy: Fix it.
+                examples: {fires: [a], quiet: [b]}
+                match:
+                  - log: {pattern: '[0-9]+ [a-z]+'}
+            """
+        let result = PlaybookCatalog.lint(user: [PlaybookSource(name: "slow.yaml", text: PlaybookLinterTests.playbook(rules))], builtIn: [])
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        let notes = result.catalog.scanCostNotes
+        #expect(notes.count == 2, "\(notes)")
+        #expect(notes.first?.hasPrefix("slow.yaml:14:") == true && notes.first?.contains("`err `") == true, "\(notes)")
+        #expect(notes.last?.hasPrefix("slow.yaml:22:") == true && notes.last?.contains("no literal") == true, "\(notes)")
+        #expect(PlaybookCatalog.lint(user: []).catalog.scanCostNotes == [])
+    }
 }
