@@ -219,3 +219,50 @@ enum ReplayHarness {
         #expect(try ReplayHarness.get(router, "/api/v1/namespaces/em/pods?watch=true").status == 405)
     }
 }
+
+/// A collected bundle keeps Helm history as `helm/<ns>/<release>.json`, not as Secrets; serve gives the Secrets back.
+@Suite struct ReplayHelmHistoryTests {
+    static let history = """
+        [
+          {"name": "em-runtime", "namespace": "em", "version": 2, "secret": "sh.helm.release.v1.em-runtime.v2",
+           "info": {"status": "failed", "description": "Upgrade \\"em-runtime\\" failed: context deadline exceeded",
+                    "last_deployed": "2026-11-20T10:05:00Z"},
+           "chart": {"metadata": {"name": "em-runtime", "version": "4.8.6", "appVersion": "4.8.6"}},
+           "droppedFields": ["config", "manifest"]},
+          {"name": "em-runtime", "namespace": "em", "version": 1, "info": {"status": "superseded", "description": "Install complete"},
+           "chart": {"metadata": {"name": "em-runtime", "version": "4.8.5", "appVersion": "4.8.5"}}}
+        ]
+        """
+
+    func router(secrets: String = #"{"kind": "SecretList", "items": []}"#) throws -> APIRouter {
+        let folder = try TemporaryFolder("helm-history")
+        try folder.write("helm/em/em-runtime.json", Self.history)
+        try folder.write("api/v1/namespaces/em/secrets.json", secrets)
+        return try APIRouter(bundle: BundleDirectory(root: folder.url))
+    }
+
+    @Test func storedHistoryIsServedAsHelmReleaseSecrets() throws {
+        let (status, list) = try ReplayHarness.get(try router(), "/api/v1/namespaces/em/secrets?labelSelector=owner%3Dhelm,status%3Dfailed")
+        #expect(status == 200)
+        #expect(ReplayHarness.names(list) == ["sh.helm.release.v1.em-runtime.v2"])
+        let secret = try #require(list["items"]?[0])
+        #expect(secret["type"]?.string == "helm.sh/release.v1")
+        #expect(secret[path: "metadata.labels.version"]?.string == "2")
+        #expect(secret[path: "metadata.annotations"]?["emdiag.io/rebuilt-from"]?.string == "helm/em/em-runtime.json")
+        // What emdiag collect and Helm decode: the kept fields, without emdiag's own bookkeeping.
+        let record = try #require(HelmReleaseRecord.decode(secret: secret, path: "p"))
+        #expect(record.status == "failed" && record.revision == 2 && record.chartVersion == "4.8.6")
+        #expect(record.description == #"Upgrade "em-runtime" failed: context deadline exceeded"#)
+        let payload = try #require(HelmReleaseRecord.decodePayload(secret[path: "data.release"]?.string ?? ""))
+        #expect(payload["droppedFields"] == nil && payload["secret"] == nil)
+        let all = try ReplayHarness.get(try router(), "/api/v1/namespaces/em/secrets").json
+        #expect(ReplayHarness.names(all) == ["sh.helm.release.v1.em-runtime.v1", "sh.helm.release.v1.em-runtime.v2"])
+    }
+
+    @Test func aSecretTheBundleHoldsIsNotDuplicated() throws {
+        let held = #"{"kind": "SecretList", "items": [{"metadata": {"name": "sh.helm.release.v1.em-runtime.v2", "namespace": "em", "labels": {"owner": "helm"}}, "type": "helm.sh/release.v1"}]}"#
+        let list = try ReplayHarness.get(try router(secrets: held), "/api/v1/namespaces/em/secrets?labelSelector=owner%3Dhelm").json
+        #expect(ReplayHarness.names(list) == ["sh.helm.release.v1.em-runtime.v1", "sh.helm.release.v1.em-runtime.v2"])
+        #expect(list["items"]?[1]?[path: "metadata.annotations"] == nil)  // the stored one, not a rebuilt one
+    }
+}

@@ -3,8 +3,8 @@ import EMDiagTestSupport
 import Foundation
 import Testing
 
-/// collect from `serve Fixtures/<x>` → serve the written .tar.gz → collect again: the same objects and the
-/// same log bytes (logs are stored with timestamps; serve keeps them because collect asks for them).
+/// collect from `serve Fixtures/<x>` → serve the written .tar.gz → collect again: the same objects, the same log
+/// bytes (logs are stored with timestamps; serve keeps them because collect asks for them) and the same Helm history.
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct RoundTripTests {
     /// What a bundle holds that a second collection must reproduce.
@@ -15,6 +15,8 @@ struct RoundTripTests {
         var podStatus: [String: JSONValue] = [:]
         /// Log path → bytes.
         var logs: [String: Data] = [:]
+        /// The Helm history (`helm/<ns>/<release>.json`), as the analysis reads it.
+        var helm: [HelmReleaseRecord] = []
     }
 
     static func contents(of directory: BundleDirectory) throws -> Contents {
@@ -30,6 +32,11 @@ struct RoundTripTests {
         }
         for path in directory.files() where path.contains("/log/") {
             contents.logs[path] = try directory.data(path)
+        }
+        for path in directory.files(under: BundleLayout.helmDirectory) {
+            let parts = path.split(separator: "/").map(String.init)
+            contents.helm += HelmReleaseRecord.records(
+                stored: try directory.json(path), path: path, release: String(parts[2].dropLast(5)), namespace: parts[1])
         }
         return contents
     }
@@ -61,6 +68,9 @@ struct RoundTripTests {
             for (path, bytes) in before.logs {
                 #expect(after.logs[path] == bytes, "\(path) differs after the round trip")
             }
+            // serve rebuilds the release Secrets from helm/, so the second collection keeps the history.
+            #expect(before.helm.map(\.revision).sorted() == [1, 2])
+            #expect(after.helm == before.helm)
             let timestamps = try await sandbox.manifest(second).files.filter { $0.path.contains("/log/") }
             #expect(timestamps.allSatisfy { $0.timestamps == true })
         }

@@ -38,7 +38,7 @@ package struct HelmReleaseRecord: Sendable, Hashable, Codable {
     }
 
     /// base64 (API) -> base64 (Helm) -> gzip (if it starts with 1f 8b 08) -> JSON.
-    static func decodePayload(_ stored: String) -> JSONValue? {
+    package static func decodePayload(_ stored: String) -> JSONValue? {
         guard let once = Data(base64Encoded: stored),
             let twice = Data(base64Encoded: String(decoding: once, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         else { return nil }
@@ -47,18 +47,19 @@ package struct HelmReleaseRecord: Sendable, Hashable, Codable {
         return plain.flatMap { try? JSONValue.parse($0) }
     }
 
+    /// The record objects of a `helm/<ns>/<release>.json` file: an array, an object with `releases`/`records`/`items`,
+    /// or one record.
+    package static func storedItems(_ json: JSONValue) -> [JSONValue] {
+        if case .array(let items) = json { return items }
+        if let items = json["releases"] ?? json["records"] ?? json["items"] { return items.array }
+        return [json]
+    }
+
     /// Reads the records a bundle stores as `helm/<ns>/<release>.json`: an array of records, an object with
     /// `releases`/`records`/`items`, or one record; fields `name`, `namespace`, `version`/`revision`,
     /// `info.status`/`status`, `info.description`/`description`.
     package static func records(stored json: JSONValue, path: String, release: String, namespace: String) -> [HelmReleaseRecord] {
-        let list: [JSONValue]
-        if case .array(let items) = json {
-            list = items
-        } else if let items = json["releases"] ?? json["records"] ?? json["items"] {
-            list = items.array
-        } else {
-            list = [json]
-        }
+        let list = storedItems(json)
         return list.compactMap { item in
             guard let revision = (item["version"] ?? item["revision"])?.int else { return nil }
             return HelmReleaseRecord(

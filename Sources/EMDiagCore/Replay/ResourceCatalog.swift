@@ -49,6 +49,11 @@ package struct ResourceCatalog: Sendable {
                 objects[Self.key(type), default: []].append(object)
             }
         }
+        let secretKey = Self.key(.secrets)
+        for secret in Self.helmReleaseSecrets(bundle, existing: objects[secretKey] ?? []) {
+            objects[secretKey, default: []].append(secret)
+            if let namespace = secret[path: "metadata.namespace"]?.string { namespaceSet.insert(namespace) }
+        }
         let namespaceKey = Self.key(.namespaces)
         let stored = Set((objects[namespaceKey] ?? []).compactMap { $0[path: "metadata.name"]?.string })
         for name in namespaceSet.subtracting(stored) {
@@ -102,6 +107,52 @@ package struct ResourceCatalog: Sendable {
         case 3 where parts[0] == "namespaces": return (group, version, parts[2], parts[1])
         default: return nil
         }
+    }
+
+    /// The `sh.helm.release.v1.<release>.v<revision>` Secrets of the Helm history a bundle stores as
+    /// `helm/<ns>/<release>.json` (collect keeps status and chart metadata only, not the Secrets), for the revisions
+    /// whose Secret the bundle does not hold, so `kubectl get secrets -l owner=helm`, `helm history` and a second
+    /// `emdiag collect` see the history. Labels as Helm sets them; `data.release` is base64(base64(JSON)) of the
+    /// kept fields (Helm reads an ungzipped record); the annotation `emdiag.io/rebuilt-from` names the file.
+    static func helmReleaseSecrets(_ bundle: BundleDirectory, existing: [JSONValue]) -> [JSONValue] {
+        let held = Set(existing.map { "\($0[path: "metadata.namespace"]?.string ?? "")/\($0[path: "metadata.name"]?.string ?? "")" })
+        var out: [JSONValue] = []
+        for path in bundle.files(under: BundleLayout.helmDirectory) where path.hasSuffix(".json") {
+            let parts = path.split(separator: "/")
+            guard parts.count == 3, let json = try? bundle.json(path) else { continue }
+            let namespace = String(parts[1])
+            let release = String(parts[2].dropLast(5))
+            for item in HelmReleaseRecord.storedItems(json) {
+                guard let revision = (item["version"] ?? item["revision"])?.int else { continue }
+                let name = "sh.helm.release.v1.\(release).v\(revision)"
+                guard !held.contains("\(namespace)/\(name)") else { continue }
+                var record = item.object
+                record["secret"] = nil
+                record["droppedFields"] = nil
+                record["name"] = record["name"] ?? .string(release)
+                record["namespace"] = .string(namespace)
+                record["version"] = .number(Double(revision))
+                let status = (item[path: "info.status"] ?? item["status"])?.string ?? "unknown"
+                var metadata: [String: JSONValue] = [
+                    "name": .string(name), "namespace": .string(namespace),
+                    "labels": .object([
+                        "owner": .string("helm"), "name": .string(release), "version": .string(String(revision)),
+                        "status": .string(status),
+                    ]),
+                    "annotations": .object(["emdiag.io/rebuilt-from": .string(path)]),
+                ]
+                if let deployed = (item[path: "info.last_deployed"] ?? item[path: "info.first_deployed"])?.string {
+                    metadata["creationTimestamp"] = .string(deployed)
+                }
+                let helmEncoded = JSONValue.object(record).serialized().base64EncodedString()
+                out.append(.object([
+                    "apiVersion": .string("v1"), "kind": .string("Secret"), "type": .string("helm.sh/release.v1"),
+                    "metadata": .object(metadata),
+                    "data": .object(["release": .string(Data(helmEncoded.utf8).base64EncodedString())]),
+                ]))
+            }
+        }
+        return out
     }
 
     private static func kind(of list: JSONValue, resource: String) -> String {
