@@ -14,7 +14,7 @@ package enum BundlePath {
         var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         while parts.first == "." { parts.removeFirst() }
         if parts.last == "" { parts.removeLast() }
-        if parts.isEmpty { throw Unsafe(reason: "it is empty") }
+        if parts.isEmpty { throw Unsafe(reason: "its name is empty (a damaged tar header)") }
         if parts.contains("..") { throw Unsafe(reason: "it contains \"..\"") }
         if parts.contains(where: { $0.isEmpty || $0 == "." }) { throw Unsafe(reason: "it has an empty or \".\" component") }
         return parts
