@@ -103,6 +103,40 @@ final class BundleArchiveTests {
         #expect(!FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("x").path))
     }
 
+    /// A damaged download (cut short, bits flipped, a block zeroed) never opens and never crashes: `BundleOpener`
+    /// throws a `BundleError` naming the file, and no extracted folder is left behind.
+    @Test func damagedArchivesAreRefusedWithTheirName() throws {
+        let staging = try stage(60, at: url("stage"))
+        let good = url("good.tar.gz").path
+        try TarGzWriter(modificationTime: 1_700_000_000, prefix: "emdiag-bundle").pack(directory: staging.root.path, to: good)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: good)))
+        var damaged: [(String, [UInt8])] = [0, 10, bytes.count / 3, bytes.count - 9].map { ("cut at \($0)", Array(bytes.prefix($0))) }
+        for position in stride(from: 20, to: bytes.count - 8, by: max(1, bytes.count / 7)) {
+            var flipped = bytes
+            flipped[position] ^= 0x5A
+            damaged.append(("byte \(position) flipped", flipped))
+        }
+        var zeroed = bytes
+        for i in (bytes.count / 2)..<min(bytes.count, bytes.count / 2 + 512) { zeroed[i] = 0 }
+        damaged.append(("512 bytes zeroed", zeroed))
+        let sandbox = url("opened")
+        try FileManager.default.createDirectory(at: sandbox, withIntermediateDirectories: true)
+        for (what, content) in damaged {
+            let path = url("damaged.tar.gz").path
+            try Data(content).write(to: URL(fileURLWithPath: path))
+            do {
+                let opened = try BundleOpener.open(path: path, temporaryRoot: sandbox)
+                // A flip inside a stored file's bytes can still inflate: then the manifest's sha256 must catch it.
+                let problems = try BundleOpener.verify(bundle: opened.directory)
+                opened.close()
+                #expect(!problems.isEmpty, "\(what): opened and verified clean")
+            } catch let error as BundleError {
+                #expect(error.description.contains(path), "\(what): \(error)")
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: sandbox.path).isEmpty, "\(what) left files")
+        }
+    }
+
     @Test func openerRejectsWhatIsNotABundle() throws {
         let text = url("notes.txt")
         try Data("hello".utf8).write(to: text)
