@@ -32,7 +32,7 @@ struct CollectCommand: AsyncParsableCommand {
     @Option(help: "Only log lines newer than this (e.g. 2h, 30m).")
     var since: String?
 
-    @Option(name: .customLong("max-log-bytes"), help: "Keep at most the newest BYTES of each log (e.g. 10MiB).")
+    @Option(name: .customLong("max-log-bytes"), help: "Keep at most BYTES of each log (e.g. 10MiB): its first tenth and its newest bytes.")
     var maxLogBytes = "10MiB"
 
     @Option(help: "Requests in flight at once.")

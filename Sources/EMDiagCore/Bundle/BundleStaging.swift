@@ -154,7 +154,7 @@ package final class BundleFileWriter {
     /// Closes the file and records it for the manifest.
     /// - Parameters:
     ///   - timestamps: the log lines start with RFC 3339 times (`kubectl logs --timestamps`).
-    ///   - truncated: the log was cut to its newest bytes.
+    ///   - truncated: the log was cut to fit `--max-log-bytes`.
     @discardableResult
     package func close(timestamps: Bool? = nil, truncated: Bool? = nil) throws -> Manifest.File {
         guard !closed else { throw BundleError.io(path: path, message: "closed twice") }

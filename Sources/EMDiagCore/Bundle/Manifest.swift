@@ -39,7 +39,7 @@ package struct Manifest: Codable, Sendable, Equatable {
         package var sha256: String
         /// Log files collected with `timestamps=true` start each line with an RFC 3339 time.
         package var timestamps: Bool?
-        /// The log was cut to its newest bytes (`--max-log-bytes`).
+        /// The log was cut to fit `--max-log-bytes` (its first tenth and its newest bytes are kept).
         package var truncated: Bool?
         package init(path: String, size: Int, sha256: String, timestamps: Bool? = nil, truncated: Bool? = nil) {
             self.path = path

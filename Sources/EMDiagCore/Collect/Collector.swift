@@ -10,7 +10,7 @@ package struct CollectOptions: Sendable {
     package var release: String
     /// Only log lines newer than this (`--since`).
     package var since: Duration?
-    /// Each stored log keeps at most its newest `maxLogBytes` bytes (`--max-log-bytes`).
+    /// Each stored log keeps at most `maxLogBytes` bytes (`--max-log-bytes`): its first tenth and its newest bytes.
     package var maxLogBytes: Int64
     /// Gathering stops here (`--timeout`); what was gathered is still bundled, marked partial.
     package var deadline: ContinuousClock.Instant?

@@ -1,9 +1,9 @@
 import Foundation
 
 /// One container log on its way into the bundle: libcurl streams it through the redactor into a spool file
-/// (already redacted, outside the staging folder); `finish` copies the newest `maxBytes` of it, cut at a line
-/// start, into the staged file, so a log larger than the cap keeps its end (where crashes are) and memory stays
-/// flat whatever the log's size.
+/// (already redacted, outside the staging folder); `finish` stores it within `maxBytes`: a log over the cap keeps
+/// its first tenth (start-up: configuration, migrations) and its newest bytes (where crashes are), cut at line
+/// boundaries, with one marker line between them saying how much was cut. Memory stays flat whatever the size.
 final class LogCapture: Sendable {
     let sink: RedactingSink
     private let spool: SpoolFile
@@ -24,8 +24,9 @@ final class LogCapture: Sendable {
     /// Redacted bytes received so far.
     var receivedBytes: Int64 { spool.size }
 
-    /// Closes the stream and, when `keep`, stores the log (its newest `maxBytes`). A log within the cap is moved
-    /// into the staging folder as it is (it was hashed while it was written); a longer one is copied from its cut.
+    /// Closes the stream and, when `keep`, stores the log within `maxBytes` (see `LogCut`). A log within the cap is
+    /// moved into the staging folder as it is (it was hashed while it was written); a longer one is copied around
+    /// its cut and marked `truncated` in the manifest.
     /// - Returns: whether a file was stored.
     func finish(keep: Bool) throws -> Bool {
         defer { spool.remove() }
@@ -35,14 +36,65 @@ final class LogCapture: Sendable {
         if size <= maxBytes, try staging.adopt(spool.url, as: path, digest: spool.digest, timestamps: true) {
             return true
         }
-        var start: Int64 = 0
-        if size > maxBytes {
-            start = try spool.lineStart(atOrAfter: size - maxBytes)
-        }
         let writer = try staging.create(path)
-        try spool.copy(from: start, to: writer)
-        try writer.close(timestamps: true, truncated: start > 0 ? true : nil)
+        guard size > maxBytes else {
+            try spool.copy(from: 0, to: writer)
+            try writer.close(timestamps: true)
+            return true
+        }
+        let cut = try LogCut(spool: spool, size: size, maxBytes: maxBytes)
+        if cut.headEnd > 0 {
+            try spool.copy(from: 0, length: cut.headEnd, to: writer)
+            try cut.marker(spool: spool).withUnsafeBytes { try writer.write($0) }
+        }
+        try spool.copy(from: cut.tailStart, to: writer)
+        try writer.close(timestamps: true, truncated: true)
         return true
+    }
+}
+
+/// Where a log over `--max-log-bytes` is cut: the head ends and the tail starts at line boundaries.
+struct LogCut {
+    /// The head's share of the cap.
+    static let headShare: Int64 = 10
+    /// A first line running this far past the head's share is not kept whole: the log keeps its tail only.
+    static let longestHeadLine: Int64 = 64 << 10
+    /// Below this cap a log keeps its tail only.
+    static let smallestSplitCap: Int64 = 4 << 10
+    /// Room left for the marker line, so head, marker and tail stay within the cap.
+    static let markerRoom: Int64 = 256
+
+    let headEnd: Int64
+    let tailStart: Int64
+    let size: Int64
+
+    init(spool: SpoolFile, size: Int64, maxBytes: Int64) throws {
+        var head = maxBytes >= Self.smallestSplitCap ? maxBytes / Self.headShare : 0
+        if head > 0 {
+            head = try spool.lineStart(atOrAfter: head)
+            if head - maxBytes / Self.headShare > Self.longestHeadLine || head >= size { head = 0 }
+        }
+        let tailBudget = max(0, maxBytes - head - (head > 0 ? Self.markerRoom : 0))
+        var tail = try spool.lineStart(atOrAfter: size - tailBudget)
+        if tail < head { tail = head }
+        headEnd = head
+        tailStart = tail
+        self.size = size
+    }
+
+    /// The line between head and tail. It starts with the tail's first timestamp when the log has them, so
+    /// tools that strip `kubectl logs --timestamps` prefixes (serve does) keep the words.
+    func marker(spool: SpoolFile) throws -> [UInt8] {
+        let first = try spool.bytes(from: tailStart, count: 64)
+        var stamp: [UInt8] = []
+        if let space = first.firstIndex(of: 0x20), space >= 20, first.first.map({ (0x30...0x39).contains($0) }) == true,
+            first[..<space].contains(0x54)
+        {
+            stamp = Array(first[...space])
+        }
+        let text = "[emdiag] \(tailStart - headEnd) bytes cut here (--max-log-bytes): above, the log's first \(headEnd) "
+            + "bytes; below, its newest \(size - tailStart)\n"
+        return stamp + Array(text.utf8)
     }
 }
 
@@ -97,17 +149,30 @@ final class SpoolFile: ByteSink, @unchecked Sendable {
         }
     }
 
-    func copy(from offset: Int64, to writer: BundleFileWriter) throws {
+    /// Copies `length` bytes (nil: to the end) from `offset` into `writer`.
+    func copy(from offset: Int64, length: Int64? = nil, to writer: BundleFileWriter) throws {
         try lock.withLock {
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
             defer { buffer.deallocate() }
             var position = offset
-            while true {
-                let n = try FileDescriptorIO.read(fd, into: buffer, at: position, path: url.path)
+            let end = length.map { offset + $0 } ?? Int64.max
+            while position < end {
+                let wanted = Int(min(Int64(buffer.count), end - position))
+                let n = try FileDescriptorIO.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<wanted]), at: position, path: url.path)
                 guard n > 0 else { return }
                 try writer.write(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
                 position += Int64(n)
             }
+        }
+    }
+
+    /// Up to `count` bytes from `offset`.
+    func bytes(from offset: Int64, count: Int) throws -> [UInt8] {
+        try lock.withLock {
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
+            defer { buffer.deallocate() }
+            let n = try FileDescriptorIO.read(fd, into: buffer, at: offset, path: url.path)
+            return Array(UnsafeRawBufferPointer(rebasing: buffer[..<max(0, n)]))
         }
     }
 
