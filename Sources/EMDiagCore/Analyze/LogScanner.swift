@@ -60,10 +60,11 @@ package struct LogScanJob: Sendable {
 /// Each pattern contributes required literals to one multi-literal search; the pass runs it over the chunk and
 /// confirms only the lines where a literal of an applicable pattern occurs with POSIX `regexec` (`REG_STARTEND`, in
 /// place). The search skips (`LiteralSkipSearch`) when every literal has at least 5 bytes, as the built-in
-/// playbooks' do, and walks `LiteralAutomaton` byte by byte otherwise; both find the same occurrences. Patterns without a usable literal are confirmed on every line of the files they apply
-/// to. Chunks end on line boundaries (see `BundleDirectory.forEachLineChunk`), so memory is flat in the file size
-/// and no match is lost at a chunk boundary. A leading RFC 3339 timestamp (`kubectl logs --timestamps`) is skipped
-/// before matching, so `^` anchors and patterns work the same with and without it.
+/// playbooks' do, and walks `LiteralAutomaton` byte by byte otherwise; both find the same occurrences. Patterns
+/// without a usable literal are confirmed on every line of the files they apply to. Chunks end on line boundaries
+/// (see `BundleDirectory.forEachLineChunk`), so memory is flat in the file size and no match is lost at a chunk
+/// boundary. A leading RFC 3339 timestamp (`kubectl logs --timestamps`) is skipped before matching, so `^` anchors
+/// and patterns work the same with and without it.
 package struct LogScanner: Sendable {
     package let patterns: [LogPattern]
     /// The patterns' literals, searched by skipping when all are long enough for it, else byte by byte.

@@ -158,7 +158,8 @@ final class SpoolFile: ByteSink, @unchecked Sendable {
             let end = length.map { offset + $0 } ?? Int64.max
             while position < end {
                 let wanted = Int(min(Int64(buffer.count), end - position))
-                let n = try FileDescriptorIO.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<wanted]), at: position, path: url.path)
+                let window = UnsafeMutableRawBufferPointer(rebasing: buffer[..<wanted])
+                let n = try FileDescriptorIO.read(fd, into: window, at: position, path: url.path)
                 guard n > 0 else { return }
                 try writer.write(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
                 position += Int64(n)

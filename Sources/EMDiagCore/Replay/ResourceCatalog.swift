@@ -115,7 +115,9 @@ package struct ResourceCatalog: Sendable {
     /// `emdiag collect` see the history. Labels as Helm sets them; `data.release` is base64(base64(JSON)) of the
     /// kept fields (Helm reads an ungzipped record); the annotation `emdiag.io/rebuilt-from` names the file.
     static func helmReleaseSecrets(_ bundle: BundleDirectory, existing: [JSONValue]) -> [JSONValue] {
-        let held = Set(existing.map { "\($0[path: "metadata.namespace"]?.string ?? "")/\($0[path: "metadata.name"]?.string ?? "")" })
+        let held = Set(existing.map { secret in
+            "\(secret[path: "metadata.namespace"]?.string ?? "")/\(secret[path: "metadata.name"]?.string ?? "")"
+        })
         var out: [JSONValue] = []
         for path in bundle.files(under: BundleLayout.helmDirectory) where path.hasSuffix(".json") {
             let parts = path.split(separator: "/")
