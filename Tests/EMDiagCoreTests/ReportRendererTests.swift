@@ -96,6 +96,17 @@ struct ReportRendererTests {
         #expect(MarkdownReport.escape("a|b`c*d_e<f>\nnext") == "a\\|b\\`c\\*d\\_e\\<f\\> next")
     }
 
+    @Test func htmlSetsTheRemedysBacktickSpansAsCode() {
+        #expect(HTMLReport.prose("Run `kubectl describe pod` then `helm rollback em-runtime`.")
+            == "Run <code>kubectl describe pod</code> then <code>helm rollback em-runtime</code>.")
+        // Escaped first: a span cannot open an element; an unpaired backtick stays.
+        #expect(HTMLReport.prose("`<script>` & `x") == "<code>&lt;script&gt;</code> &amp; `x")
+        // An empty pair stays; a span never crosses a line, so the pair on the next line is its own.
+        #expect(HTMLReport.prose("a `` b `c\nd` e `f`") == "a `` b `c\nd<code> e </code>f`")
+        // Markdown keeps the spans as code and escapes the rest.
+        #expect(MarkdownReport.prose("Run `kubectl get pods -l app=x` for *all*.") == "Run `kubectl get pods -l app=x` for \\*all\\*.")
+    }
+
     @Test func htmlEscapesHostileTextAndIsSelfContained() throws {
         let html = ReportFormat.html.render(try F.report())
         #expect(html.hasPrefix("<!DOCTYPE html>"))

@@ -26,6 +26,12 @@ struct HTMLReport {
 
     private func esc(_ text: String) -> String { Self.escape(text) }
 
+    /// A playbook author's sentence (a remedy), escaped, its `code` spans set in `<code>`.
+    static func prose(_ text: String) -> String {
+        ReportText.codeSpans(text).map { $0.isCode ? "<code>\(escape(String($0.text)))</code>" : escape(String($0.text)) }
+            .joined()
+    }
+
     func render() -> String {
         let title = "\(report.tool.name) report: \(report.targetLine)"
         return """
@@ -149,7 +155,7 @@ struct HTMLReport {
                         "<span class=\"loc\">\(esc(ReportText.location($0)))</span>  \(esc($0.excerpt))"
                     }.joined(separator: "\n") + "</pre>\n"
             }
-            out += "<div class=\"remedy\"><b>What to do:</b> \(esc(finding.remedy))</div>\n"
+            out += "<div class=\"remedy\"><b>What to do:</b> \(Self.prose(finding.remedy))</div>\n"
             var links: [String] = []
             if !finding.explains.isEmpty {
                 links.append("explains: " + finding.explains.map(link).joined(separator: ", "))

@@ -7,6 +7,12 @@ struct MarkdownReport {
     let report: DiagnosticReport
 
     /// Escapes Markdown punctuation in inline text and folds newlines to spaces (table cells must be one line).
+    /// A playbook author's sentence (a remedy): escaped, but its `code` spans kept as code.
+    static func prose(_ text: String) -> String {
+        ReportText.codeSpans(text).map { $0.isCode ? "`\(ReportText.terminalSafe(String($0.text)))`" : escape(String($0.text)) }
+            .joined()
+    }
+
     static func escape(_ text: String) -> String {
         var out = ""
         for character in ReportText.terminalSafe(text) {
@@ -86,7 +92,7 @@ struct MarkdownReport {
                 out += Self.codeBlock(lines)
                 out.append("")
             }
-            out.append("**What to do:** \(esc(finding.remedy))")
+            out.append("**What to do:** \(Self.prose(finding.remedy))")
             out.append("")
             if !finding.explains.isEmpty {
                 out.append("**Explains:** " + finding.explains.map(esc).joined(separator: ", "))

@@ -71,6 +71,27 @@ extension DiagnosticReport {
 
 /// Small text helpers shared by the renderers.
 enum ReportText {
+    /// An author's sentence (a remedy) cut at its `code` spans: a pair of backticks on one line with text between.
+    /// An unpaired backtick, an empty pair and a pair across lines stay plain text.
+    static func codeSpans(_ text: String) -> [(text: Substring, isCode: Bool)] {
+        var pieces: [(text: Substring, isCode: Bool)] = []
+        var plainStart = text.startIndex
+        var rest = text[...]
+        while let open = rest.firstIndex(of: "`") {
+            let after = rest.index(after: open)
+            guard let close = rest[after...].firstIndex(where: { $0 == "`" || $0 == "\n" }) else { break }
+            let next = rest.index(after: close)
+            if rest[close] == "`", after < close {
+                if plainStart < open { pieces.append((text[plainStart..<open], false)) }
+                pieces.append((text[after..<close], true))
+                plainStart = next
+            }
+            rest = text[next...]
+        }
+        if plainStart < text.endIndex { pieces.append((text[plainStart...], false)) }
+        return pieces
+    }
+
     /// "2024-05-01T10:00:00Z".
     static func timestamp(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle())
