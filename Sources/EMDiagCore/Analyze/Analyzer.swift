@@ -158,7 +158,9 @@ package struct Analyzer: Sendable {
                 values["stream"] = stream.rawValue
                 values["line"] = String(matches[0].line)
                 values["file"] = result.path
-                values["count"] = String(result.counts[pattern] ?? matches.count)
+                let count = result.counts[pattern] ?? matches.count
+                values["count"] = String(count)
+                values["times"] = count == 1 ? "once" : "\(count) times"
                 let evidence = matches.map { match in
                     let lines = (match.before + [match.text] + match.after).map { String($0.prefix(240)) }
                     return Evidence(path: result.path, line: match.line, excerpt: lines.joined(separator: "\n"))

@@ -395,7 +395,7 @@ rules:
   - id: database-unreachable
     severity: critical
     title: A service cannot reach PostgreSQL
-    summary: '{pod}: container {container} cannot connect to PostgreSQL ({count} times in this log).'
+    summary: '{pod}: container {container} cannot connect to PostgreSQL ({times} in this log).'
     remedy: >-
       Check that the PostgreSQL pod is Running and Ready and its Service has endpoints
       (`kubectl get pods,endpoints -n NAMESPACE`); with an external database, check the host and port in

@@ -48,7 +48,7 @@ package enum ConditionKind: String, CaseIterable, Sendable {
     /// Template values the condition provides besides named captures (and the common `namespace`, `kind`, `name`).
     package var provides: [String] {
         switch self {
-        case .log: ["pod", "container", "line", "stream", "file"]
+        case .log: ["pod", "container", "line", "stream", "file", "times"]
         case .containerState: ["pod", "container", "reason", "message", "exitCode", "restarts", "runningFor", "state"]
         case .podStatus: ["pod", "phase", "reason", "message"]
         case .event: ["reason", "message", "count", "object"]
