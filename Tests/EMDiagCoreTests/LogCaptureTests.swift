@@ -63,4 +63,13 @@ import Testing
         #expect(text.hasSuffix(lines[999] + "\n"))
         #expect(text.hasPrefix("2026-"))  // cut at a line start
     }
+
+    /// One line longer than the cap (a JSON blob with no newline) keeps its newest bytes rather than nothing.
+    @Test func aSingleLineOverTheCapKeepsItsNewestBytes() throws {
+        let line = (0..<5000).map { "k\($0)=v;" }.joined()
+        let (text, file) = try capture([line], maxBytes: 10_000)
+        #expect(file.truncated == true && file.size <= 10_000 && file.size > 9_000, "\(file.size)")
+        #expect(text.hasSuffix("k4999=v;\n"))
+        #expect((line + "\n").hasSuffix(text))
+    }
 }

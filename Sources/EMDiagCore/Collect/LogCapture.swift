@@ -76,6 +76,8 @@ struct LogCut {
         }
         let tailBudget = max(0, maxBytes - head - (head > 0 ? Self.markerRoom : 0))
         var tail = try spool.lineStart(atOrAfter: size - tailBudget)
+        // No line starts in the tail's share (one very long last line): keep its newest bytes, cut mid-line.
+        if tail >= size { tail = size - tailBudget }
         if tail < head { tail = head }
         headEnd = head
         tailStart = tail
