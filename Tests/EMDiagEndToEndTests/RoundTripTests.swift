@@ -33,11 +33,7 @@ struct RoundTripTests {
         for path in directory.files() where path.contains("/log/") {
             contents.logs[path] = try directory.data(path)
         }
-        for path in directory.files(under: BundleLayout.helmDirectory) {
-            let parts = path.split(separator: "/").map(String.init)
-            contents.helm += HelmReleaseRecord.records(
-                stored: try directory.json(path), path: path, release: String(parts[2].dropLast(5)), namespace: parts[1])
-        }
+        contents.helm = HelmReleaseRecord.storedFiles(in: directory).flatMap(\.records)
         return contents
     }
 

@@ -385,12 +385,7 @@ struct ConditionEvaluator {
     // MARK: helm, argo, http
 
     func helmRecords() -> [HelmReleaseRecord] {
-        var records: [HelmReleaseRecord] = []
-        for path in snapshot.bundle.files(under: BundleLayout.helmDirectory) where path.hasSuffix(".json") {
-            let parts = path.split(separator: "/")
-            guard parts.count == 3, let json = try? snapshot.bundle.json(path) else { continue }
-            records += HelmReleaseRecord.records(stored: json, path: path, release: String(parts[2].dropLast(5)), namespace: String(parts[1]))
-        }
+        var records = HelmReleaseRecord.storedFiles(in: snapshot.bundle).flatMap(\.records)
         for item in snapshot.items(.secrets) {
             if let record = HelmReleaseRecord.decode(secret: item.json, path: item.path) { records.append(record) }
         }

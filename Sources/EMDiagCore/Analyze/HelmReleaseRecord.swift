@@ -47,20 +47,26 @@ package struct HelmReleaseRecord: Sendable, Hashable, Codable {
         return plain.flatMap { try? JSONValue.parse($0) }
     }
 
-    /// The record objects of a `helm/<ns>/<release>.json` file: an array, an object with `releases`/`records`/`items`,
-    /// or one record.
-    package static func storedItems(_ json: JSONValue) -> [JSONValue] {
-        if case .array(let items) = json { return items }
-        if let items = json["releases"] ?? json["records"] ?? json["items"] { return items.array }
-        return [json]
-    }
+    /// A bundle's `helm/<ns>/<release>.json` file (collect keeps Helm history there, status and metadata only).
+    package struct StoredFile: Sendable {
+        package var path: String
+        package var namespace: String
+        package var release: String
+        package var json: JSONValue
 
-    /// Reads the records a bundle stores as `helm/<ns>/<release>.json`: an array of records, an object with
-    /// `releases`/`records`/`items`, or one record; fields `name`, `namespace`, `version`/`revision`,
-    /// `info.status`/`status`, `info.description`/`description`.
-    package static func records(stored json: JSONValue, path: String, release: String, namespace: String) -> [HelmReleaseRecord] {
-        let list = storedItems(json)
-        return list.compactMap { item in
+        /// The record objects: an array, an object with `releases`/`records`/`items`, or one record.
+        package var items: [JSONValue] {
+            if case .array(let items) = json { return items }
+            if let items = json["releases"] ?? json["records"] ?? json["items"] { return items.array }
+            return [json]
+        }
+
+        /// The records of `items` that have a revision; fields `name`, `namespace`, `version`/`revision`,
+        /// `info.status`/`status`, `info.description`/`description`, chart version and app version.
+        package var records: [HelmReleaseRecord] { items.compactMap(record(from:)) }
+
+        /// One item as a record, or nil without a revision (`version`/`revision`).
+        package func record(from item: JSONValue) -> HelmReleaseRecord? {
             guard let revision = (item["version"] ?? item["revision"])?.int else { return nil }
             return HelmReleaseRecord(
                 name: item["name"]?.string ?? release, namespace: item["namespace"]?.string ?? namespace, revision: revision,
@@ -68,6 +74,15 @@ package struct HelmReleaseRecord: Sendable, Hashable, Codable {
                 description: (item[path: "info.description"] ?? item["description"])?.string,
                 chartVersion: (item[path: "chart.metadata.version"] ?? item["chartVersion"])?.string,
                 appVersion: (item[path: "chart.metadata.appVersion"] ?? item["appVersion"])?.string, path: path)
+        }
+    }
+
+    /// The `helm/<ns>/<release>.json` files of `bundle` that parse as JSON, in path order.
+    package static func storedFiles(in bundle: BundleDirectory) -> [StoredFile] {
+        bundle.files(under: BundleLayout.helmDirectory).compactMap { path in
+            let parts = path.split(separator: "/")
+            guard parts.count == 3, path.hasSuffix(".json"), let json = try? bundle.json(path) else { return nil }
+            return StoredFile(path: path, namespace: String(parts[1]), release: String(parts[2].dropLast(5)), json: json)
         }
     }
 }

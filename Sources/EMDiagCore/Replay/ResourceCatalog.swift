@@ -119,29 +119,25 @@ package struct ResourceCatalog: Sendable {
             "\(secret[path: "metadata.namespace"]?.string ?? "")/\(secret[path: "metadata.name"]?.string ?? "")"
         })
         var out: [JSONValue] = []
-        for path in bundle.files(under: BundleLayout.helmDirectory) where path.hasSuffix(".json") {
-            let parts = path.split(separator: "/")
-            guard parts.count == 3, let json = try? bundle.json(path) else { continue }
-            let namespace = String(parts[1])
-            let release = String(parts[2].dropLast(5))
-            for item in HelmReleaseRecord.storedItems(json) {
-                guard let revision = (item["version"] ?? item["revision"])?.int else { continue }
-                let name = "sh.helm.release.v1.\(release).v\(revision)"
+        for file in HelmReleaseRecord.storedFiles(in: bundle) {
+            let (namespace, release) = (file.namespace, file.release)
+            for item in file.items {
+                guard let stored = file.record(from: item) else { continue }
+                let name = "sh.helm.release.v1.\(release).v\(stored.revision)"
                 guard !held.contains("\(namespace)/\(name)") else { continue }
                 var record = item.object
                 record["secret"] = nil
                 record["droppedFields"] = nil
                 record["name"] = record["name"] ?? .string(release)
                 record["namespace"] = .string(namespace)
-                record["version"] = .number(Double(revision))
-                let status = (item[path: "info.status"] ?? item["status"])?.string ?? "unknown"
+                record["version"] = .number(Double(stored.revision))
                 var metadata: [String: JSONValue] = [
                     "name": .string(name), "namespace": .string(namespace),
                     "labels": .object([
-                        "owner": .string("helm"), "name": .string(release), "version": .string(String(revision)),
-                        "status": .string(status),
+                        "owner": .string("helm"), "name": .string(release), "version": .string(String(stored.revision)),
+                        "status": .string(stored.status),
                     ]),
-                    "annotations": .object(["emdiag.io/rebuilt-from": .string(path)]),
+                    "annotations": .object(["emdiag.io/rebuilt-from": .string(file.path)]),
                 ]
                 if let deployed = (item[path: "info.last_deployed"] ?? item[path: "info.first_deployed"])?.string {
                     metadata["creationTimestamp"] = .string(deployed)
