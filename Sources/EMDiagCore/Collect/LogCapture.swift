@@ -85,13 +85,11 @@ struct LogCut {
     }
 
     /// The line between head and tail. It starts with the tail's first timestamp when the log has them, so
-    /// tools that strip `kubectl logs --timestamps` prefixes (serve does) keep the words.
+    /// stripping `kubectl logs --timestamps` prefixes (serve's `LogFilter`) keeps the words.
     func marker(spool: SpoolFile) throws -> [UInt8] {
         let first = try spool.bytes(from: tailStart, count: 64)
         var stamp: [UInt8] = []
-        if let space = first.firstIndex(of: 0x20), space >= 20, first.first.map({ (0x30...0x39).contains($0) }) == true,
-            first[..<space].contains(0x54)
-        {
+        if let space = first.firstIndex(of: 0x20), LogFilter.isTimestamp(Array(first[..<space])) {
             stamp = Array(first[...space])
         }
         let text = "[emdiag] \(tailStart - headEnd) bytes cut here (--max-log-bytes): above, the log's first \(headEnd) "

@@ -111,21 +111,23 @@ enum Bytes {
 
     /// Where a line's content starts: after indentation and a leading timestamp (`timestamps=true` logs).
     static func contentStart(_ b: UnsafeBufferPointer<UInt8>) -> Int {
-        var i = skipSpaces(b, 0)
-        guard i < b.count, isDigit(b[i]) else { return i }
-        var e = i
-        while e < b.count, !isSpace(b[e]) { e += 1 }
-        if e - i >= 10, b[i..<e].contains(where: { $0 == 58 || $0 == 45 }), e < b.count { i = skipSpaces(b, e) }
-        return i
+        let i = skipSpaces(b, 0)
+        return timestampEnd(b, from: i).map { skipSpaces(b, $0) } ?? i
     }
 
     /// Where a line's own text starts: after a leading timestamp (`kubectl logs --timestamps`) and its space, else 0.
     /// Indentation is counted from here.
     static func textStart(_ b: UnsafeBufferPointer<UInt8>) -> Int {
-        guard !b.isEmpty, isDigit(b[0]) else { return 0 }
-        var e = 0
+        timestampEnd(b, from: 0).map { $0 + 1 } ?? 0
+    }
+
+    /// The index of the space after a timestamp-like token at `i` (10+ characters, starting with a digit, holding
+    /// `:` or `-`), or nil.
+    private static func timestampEnd(_ b: UnsafeBufferPointer<UInt8>, from i: Int) -> Int? {
+        guard i < b.count, isDigit(b[i]) else { return nil }
+        var e = i
         while e < b.count, !isSpace(b[e]) { e += 1 }
-        return e >= 10 && e < b.count && b[0..<e].contains(where: { $0 == 58 || $0 == 45 }) ? e + 1 : 0
+        return e - i >= 10 && e < b.count && b[i..<e].contains(where: { $0 == 58 || $0 == 45 }) ? e : nil
     }
 
     /// A YAML block scalar header at `j`: `|` or `>`, an optional chomping (`+`, `-`) and indentation digit in

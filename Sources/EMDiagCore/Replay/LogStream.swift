@@ -64,8 +64,8 @@ package struct LogFilter: Sendable {
         return out
     }
 
-    /// `2024-05-01T10:00:00.123456789Z`: digits, a dash at index 4 and a `T` at index 10.
-    private static func isTimestamp(_ token: [UInt8]) -> Bool {
+    /// `2024-05-01T10:00:00.123456789Z`: digits, a dash at index 4 and a `T` at index 10. The tokens serve strips.
+    static func isTimestamp(_ token: [UInt8]) -> Bool {
         guard token.count >= 20, token[4] == UInt8(ascii: "-"), token[10] == UInt8(ascii: "T") else { return false }
         return token.prefix(4).allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
