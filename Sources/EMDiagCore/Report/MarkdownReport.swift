@@ -6,13 +6,13 @@ import Foundation
 struct MarkdownReport {
     let report: DiagnosticReport
 
-    /// Escapes Markdown punctuation in inline text and folds newlines to spaces (table cells must be one line).
     /// A playbook author's sentence (a remedy): escaped, but its `code` spans kept as code.
     static func prose(_ text: String) -> String {
         ReportText.codeSpans(text).map { $0.isCode ? "`\(ReportText.terminalSafe(String($0.text)))`" : escape(String($0.text)) }
             .joined()
     }
 
+    /// Escapes Markdown punctuation in inline text and folds newlines to spaces (table cells must be one line).
     static func escape(_ text: String) -> String {
         var out = ""
         for character in ReportText.terminalSafe(text) {
