@@ -217,24 +217,21 @@ import Testing
 
     /// Lint notes the patterns that slow the scan (a literal under 5 bytes, or none); the built-in pack has none.
     @Test func scanCostNotesNameSlowPatterns() throws {
-        let rules = PlaybookLinterTests.validRule + "\n" + """
-              - id: short-literal
-                severity: info
-                title: Short
-                summary: '{pod}'
-                remedy: Fix it.
-                examples: {fires: [a], quiet: [b]}
-                match:
-                  - log: {pattern: 'ERR [0-9]+'}
-              - id: no-literal
-                severity: info
-                title: None
-                summary: '{pod}'
-                remedy: Fix it.
-                examples: {fires: [a], quiet: [b]}
-                match:
-                  - log: {pattern: '[0-9]+ [a-z]+'}
+        /// An 8-line rule with one log condition.
+        func logRule(_ id: String, _ pattern: String) -> String {
             """
+                  - id: \(id)
+                    severity: info
+                    title: Slow
+                    summary: '{pod}'
+                    remedy: Fix it.
+                    examples: {fires: [a], quiet: [b]}
+                    match:
+                      - log: {pattern: '\(pattern)'}
+                """
+        }
+        let rules = [PlaybookLinterTests.validRule, logRule("short-literal", "ERR [0-9]+"), logRule("no-literal", "[0-9]+ [a-z]+")]
+            .joined(separator: "\n")
         let result = PlaybookCatalog.lint(user: [PlaybookSource(name: "slow.yaml", text: PlaybookLinterTests.playbook(rules))], builtIn: [])
         #expect(result.errors.isEmpty, "\(result.errors)")
         let notes = result.catalog.scanCostNotes
