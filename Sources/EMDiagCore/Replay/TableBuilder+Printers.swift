@@ -78,10 +78,14 @@ extension TableBuilder {
         return cells + [labelSelector(object[path: "spec.selector"])]
     }
 
+    /// `k=v` for each label of a map (`matchLabels`, a Service's `selector`), sorted by key.
+    static func labelPairs(_ labels: JSONValue?) -> [String] {
+        (labels?.object ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.string ?? "")" }
+    }
+
     /// `metav1.FormatLabelSelector`: `k=v,k in (a,b)`, `<none>` for an empty one.
     static func labelSelector(_ selector: JSONValue?) -> String {
-        var parts = (selector?["matchLabels"]?.object ?? [:]).sorted { $0.key < $1.key }
-            .map { "\($0.key)=\($0.value.string ?? "")" }
+        var parts = labelPairs(selector?["matchLabels"])
         for expression in selector?["matchExpressions"]?.array ?? [] {
             let key = expression["key"]?.string ?? ""
             let values = (expression["values"]?.array ?? []).compactMap(\.string).joined(separator: ",")
@@ -112,8 +116,7 @@ extension TableBuilder {
                 if let nodePort = port["nodePort"]?.int, nodePort > 0 { return "\(number):\(nodePort)/\(proto)" }
                 return "\(number)/\(proto)"
             }
-            let selector = (s[path: "spec.selector"]?.object ?? [:]).sorted { $0.key < $1.key }
-                .map { "\($0.key)=\($0.value.string ?? "")" }.joined(separator: ",")
+            let selector = labelPairs(s[path: "spec.selector"]).joined(separator: ",")
             return [
                 name(s), type, clusterIP.isEmpty ? "<none>" : clusterIP, externalIP(s, type: type),
                 ports.isEmpty ? "<none>" : ports.joined(separator: ","), age(s, now),
